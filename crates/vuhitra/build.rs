@@ -1,0 +1,52 @@
+//! Records the git commit and the enabled cargo features, for `vuhitra version`.
+//!
+//! `VUHITRA_GIT_COMMIT` wins when set, because container builds copy the
+//! sources without the `.git` directory and pass the commit as a build argument.
+
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=VUHITRA_GIT_COMMIT");
+
+    let commit = std::env::var("VUHITRA_GIT_COMMIT")
+        .ok()
+        .filter(|commit| !commit.trim().is_empty())
+        .or_else(git_commit)
+        .unwrap_or_else(|| "unknown".to_string());
+    println!("cargo:rustc-env=VUHITRA_GIT_COMMIT={}", commit.trim());
+
+    if let Some(git_dir) = git_output(&["rev-parse", "--git-dir"]) {
+        println!("cargo:rerun-if-changed={git_dir}/HEAD");
+        println!("cargo:rerun-if-changed={git_dir}/refs/heads");
+    }
+    println!(
+        "cargo:rustc-env=VUHITRA_BUILD_TARGET={}",
+        std::env::var("TARGET").unwrap_or_default()
+    );
+
+    // Cargo tells build scripts the enabled features as CARGO_FEATURE_<NAME>.
+    let mut features: Vec<String> = std::env::vars()
+        .filter_map(|(name, _)| name.strip_prefix("CARGO_FEATURE_").map(str::to_string))
+        .filter(|name| name != "DEFAULT")
+        .map(|name| name.to_ascii_lowercase().replace('_', "-"))
+        .collect();
+    features.sort();
+    let features = if features.is_empty() {
+        "none".to_string()
+    } else {
+        features.join(", ")
+    };
+    println!("cargo:rustc-env=VUHITRA_FEATURES={features}");
+}
+
+fn git_commit() -> Option<String> {
+    git_output(&["rev-parse", "--short=12", "HEAD"])
+}
+
+fn git_output(args: &[&str]) -> Option<String> {
+    let output = Command::new("git").args(args).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+}

@@ -1,0 +1,91 @@
+//! The command line: global options and the command enum.
+//!
+//! Parsing only reads arguments; settings are resolved afterwards and no
+//! connection is opened before a command runs, so `--help` and argument
+//! errors work with every server down.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::logging::LogFormat;
+
+/// Local-first, AI-assisted data analytics.
+///
+/// Vuhitra talks to local language models, profiles tabular files and runs
+/// NLP on your own machine. Every command works with no server running and
+/// uses Redis, Elasticsearch or Spark when they are configured.
+///
+/// Settings come from, lowest precedence first: built-in defaults, the config
+/// file (~/.config/vuhitra/config.toml), .env in the working directory, the
+/// environment, and flags. `vuhitra config show` prints each with its source.
+#[derive(Debug, Parser)]
+#[command(
+    name = "vuhitra",
+    version = crate::build_info::SHORT_VERSION,
+    long_version = crate::build_info::LONG_VERSION,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = "Examples:\n  vuhitra doctor\n  vuhitra config show --format json\n  LOG_LEVEL=debug vuhitra info"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted before or after any command.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Log level for stderr (trace, debug, info, warn, error); overrides LOG_LEVEL.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+
+    /// Log line format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// More log output (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Less output: warnings and errors only (-qq: errors only), no progress bars.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+
+    /// Read settings from FILE instead of ~/.config/vuhitra/config.toml.
+    #[arg(long, global = true, value_name = "FILE", env = "VUHITRA_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore the config file and .env: use defaults, environment and flags only.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the version, git commit and enabled features.
+    Version(commands::version::Args),
+    /// Summarise the effective configuration, features and service endpoints.
+    Info(commands::info::Args),
+    /// Show or validate settings.
+    #[command(subcommand)]
+    Config(commands::config::Command),
+    /// Check the configuration, each configured server and each local capability.
+    Doctor(commands::doctor::Args),
+}
+
+impl Command {
+    /// Settings that this command's flags set, as (setting name, value) pairs,
+    /// to be layered above every other source.
+    pub fn setting_overrides(&self) -> Vec<(String, String)> {
+        match self {
+            Command::Version(_) | Command::Info(_) | Command::Config(_) | Command::Doctor(_) => {
+                Vec::new()
+            }
+        }
+    }
+}

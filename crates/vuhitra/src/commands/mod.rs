@@ -1,0 +1,21 @@
+//! One module per command group; [`dispatch`] runs the commands that need
+//! valid settings.
+
+pub mod config;
+pub mod doctor;
+pub mod info;
+pub mod version;
+
+use crate::cli::Command;
+use crate::context::Context;
+use crate::error::CliResult;
+
+/// Runs a command with valid settings.
+pub fn dispatch(command: Command, context: &Context) -> CliResult {
+    match command {
+        Command::Info(args) => info::run(&args, context),
+        Command::Version(_) | Command::Config(_) | Command::Doctor(_) => {
+            unreachable!("main runs version, config and doctor before settings are required")
+        }
+    }
+}

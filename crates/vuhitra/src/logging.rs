@@ -1,0 +1,175 @@
+//! Logging to stderr with `tracing`, as text for people or JSON lines for
+//! log collectors.
+//!
+//! The level applies to Vuhitra's own crates; other crates log warnings and
+//! errors only, so that `--log-level debug` shows Vuhitra's decisions rather
+//! than every HTTP frame. `VUHITRA_LOG` takes `tracing` filter directives
+//! (such as `vuhitra_llm=trace,reqwest=debug`) and overrides both.
+
+use std::fmt;
+use std::io::IsTerminal;
+
+use serde_json::{Map, Value};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::EnvFilter;
+use vuhitra_config::LogLevel;
+
+/// The log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// `LEVEL target: message key=value`, for people.
+    Text,
+    /// One JSON object per line: timestamp, level, target, message, fields.
+    Json,
+}
+
+/// Installs the global subscriber; call once, after settings are known.
+pub fn init(level: LogLevel, format: LogFormat) {
+    let filter = match std::env::var("VUHITRA_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
+        _ => EnvFilter::new(format!("warn,vuhitra={}", level.as_str())),
+    };
+
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let installed = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+            .with_target(true)
+            .without_time()
+            .compact()
+            .try_init(),
+        LogFormat::Json => builder.event_format(JsonLines).try_init(),
+    };
+    // A subscriber is already installed only when tests call `init` twice.
+    let _ = installed;
+}
+
+/// Formats an event as `{"timestamp","level","target","message","fields":{…}}`.
+struct JsonLines;
+
+impl<S, N> FormatEvent<S, N> for JsonLines
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _context: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let mut visitor = FieldCollector::default();
+        event.record(&mut visitor);
+
+        let metadata = event.metadata();
+        let line = serde_json::json!({
+            "timestamp": timestamp_now(),
+            "level": metadata.level().as_str().to_ascii_lowercase(),
+            "target": metadata.target(),
+            "message": visitor.message.unwrap_or_default(),
+            "fields": visitor.fields,
+        });
+        writeln!(writer, "{line}")
+    }
+}
+
+#[derive(Default)]
+struct FieldCollector {
+    message: Option<String>,
+    fields: Map<String, Value>,
+}
+
+impl FieldCollector {
+    fn insert(&mut self, field: &Field, value: Value) {
+        if field.name() == "message" {
+            self.message = Some(match value {
+                Value::String(text) => text,
+                other => other.to_string(),
+            });
+        } else {
+            self.fields.insert(field.name().to_string(), value);
+        }
+    }
+}
+
+impl Visit for FieldCollector {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.insert(field, serde_json::json!(value));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.insert(field, Value::from(value));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.insert(field, Value::from(value));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.insert(field, Value::from(value));
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.insert(field, Value::from(value));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.insert(field, Value::from(format!("{value:?}")));
+    }
+}
+
+/// The current UTC time as RFC 3339 with milliseconds, without a date crate.
+fn timestamp_now() -> String {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let seconds = since_epoch.as_secs();
+    let (year, month, day) = civil_from_days((seconds / 86_400) as i64);
+    let second_of_day = seconds % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60,
+        since_epoch.subsec_millis()
+    )
+}
+
+/// Converts days since 1970-01-01 to a proleptic Gregorian date (Howard
+/// Hinnant's `civil_from_days` algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_from_days;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_791), (2026, 12, 4));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+}
