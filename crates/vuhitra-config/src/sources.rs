@@ -282,13 +282,34 @@ fn read_dotenv_file(path: &Path) -> Result<Vec<(&'static SettingDef, String)>, C
     for item in iter {
         let (name, value) = item.map_err(|error| ConfigError::DotenvInvalid {
             path: path.to_path_buf(),
-            message: error.to_string(),
+            message: describe_dotenv_error(path, &error),
         })?;
         if let Some(def) = SETTINGS.iter().find(|def| def.name == name) {
             values.push((def, value));
         }
     }
     Ok(values)
+}
+
+/// Turns dotenvy's error, which gives the failing text and a column, into
+/// one that names the line number as well.
+fn describe_dotenv_error(path: &Path, error: &dotenvy::Error) -> String {
+    let dotenvy::Error::LineParse(text, column) = error else {
+        return error.to_string();
+    };
+    let line_number = std::fs::read_to_string(path).ok().and_then(|contents| {
+        contents
+            .lines()
+            .position(|line| line.contains(text.as_str()))
+            .map(|index| index + 1)
+    });
+    match line_number {
+        Some(line) => format!(
+            "line {line}, column {}: cannot parse {text:?}; quote values that contain spaces or special characters",
+            column + 1
+        ),
+        None => format!("cannot parse {text:?}; quote values that contain spaces or special characters"),
+    }
 }
 
 fn line_of_offset(text: &str, offset: usize) -> usize {

@@ -39,6 +39,7 @@ pub struct Cli {
 
 /// Options accepted before or after any command.
 #[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Log level for stderr (trace, debug, info, warn, error); overrides LOG_LEVEL.
     #[arg(long, global = true, value_name = "LEVEL")]
@@ -67,14 +68,11 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the version, git commit and enabled features.
     Version(commands::version::Args),
-    /// Summarise the effective configuration, features and service endpoints.
     Info(commands::info::Args),
     /// Show or validate settings.
     #[command(subcommand)]
     Config(commands::config::Command),
-    /// Check the configuration, each configured server and each local capability.
     Doctor(commands::doctor::Args),
 }
 

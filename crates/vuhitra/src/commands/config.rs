@@ -18,12 +18,10 @@ pub enum Command {
     ///
     /// Sources, lowest precedence first: default, file, dotenv, env, flag.
     /// Secrets and passwords in URLs are redacted.
-    ///
-    /// Example: `vuhitra config show --format json | jq .model`
+    #[command(after_help = "Example:\n  vuhitra config show --format json | jq .model")]
     Show(ShowArgs),
     /// Check every setting; exits with 1 and prints one line per invalid field.
-    ///
-    /// Example: `MAX_CONTEXT_FILE_SIZE=ten vuhitra config validate`
+    #[command(after_help = "Example:\n  MAX_CONTEXT_FILE_SIZE=ten vuhitra config validate")]
     Validate(ValidateArgs),
 }
 

@@ -12,9 +12,8 @@ use crate::output::OutputFormat;
 /// Summarise the effective configuration, feature flags and service endpoints.
 ///
 /// Opens no connection; `vuhitra doctor` checks that servers answer.
-///
-/// Example: `vuhitra info --format json`
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  vuhitra info --format json")]
 pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]

@@ -7,9 +7,8 @@ use crate::error::CliResult;
 use crate::output::{Output, OutputFormat};
 
 /// Print the version, git commit, target and enabled features.
-///
-/// Example: `vuhitra version --format json`
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  vuhitra version --format json")]
 pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]

@@ -22,12 +22,10 @@ use crate::output::{Output, OutputFormat};
 /// Servers that are not configured are skipped (the embedded store is used
 /// instead). Exits with 3 when a configured server fails, 1 when the
 /// configuration or a local capability fails, 0 otherwise.
-///
-/// Examples:
-///   vuhitra doctor
-///   vuhitra doctor --local          # no network: the container's health check
-///   vuhitra doctor --format json --timeout 1
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  vuhitra doctor\n  vuhitra doctor --local       # no network: the container's health check\n  vuhitra doctor --format json --timeout 1"
+)]
 pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
