@@ -14,8 +14,8 @@ use bytes::Bytes;
 use common::{check_patterned, patterned_len, patterned_value, redis_url, unique_name};
 use redis::aio::MultiplexedConnection;
 use vuhitra_store::{
-    Backend, Expiry, Key, Limits, Metadata, Namespace, RedisOptions, RedisStore, Store, StoreConfig, StoreError,
-    CHUNK_GRACE,
+    Backend, Expiry, Key, Limits, Metadata, Namespace, RedisOptions, RedisStore, Store,
+    StoreConfig, StoreError, CHUNK_GRACE,
 };
 
 fn key(name: &str) -> Key {
@@ -86,13 +86,21 @@ async fn chunk_keys(store: &RedisStore) -> Vec<String> {
 }
 
 async fn pttl(store: &RedisStore, name: &str) -> i64 {
-    redis::cmd("PTTL").arg(name).query_async(&mut raw(store)).await.unwrap()
+    redis::cmd("PTTL")
+        .arg(name)
+        .query_async(&mut raw(store))
+        .await
+        .unwrap()
 }
 
 async fn remove_test_keys(store: &RedisStore) {
     let keys = keys_under_prefix(store).await;
     if !keys.is_empty() {
-        let _: i64 = redis::cmd("UNLINK").arg(&keys).query_async(&mut raw(store)).await.unwrap();
+        let _: i64 = redis::cmd("UNLINK")
+            .arg(&keys)
+            .query_async(&mut raw(store))
+            .await
+            .unwrap();
     }
 }
 
@@ -113,7 +121,11 @@ async fn redis_round_trip_with_metadata() {
         .unwrap();
     assert_eq!(written.size, 11);
 
-    let blob = store.get(&key("sales")).await.unwrap().expect("value is present");
+    let blob = store
+        .get(&key("sales"))
+        .await
+        .unwrap()
+        .expect("value is present");
     assert_eq!(&blob.value[..], b"frame bytes");
     assert_eq!(blob.entry.metadata, metadata);
     assert_eq!(blob.entry.expiry, Expiry::Never);
@@ -143,7 +155,10 @@ async fn redis_chunks_value_across_keys() {
     };
     let value = patterned_value(1, 1, 10_500);
 
-    store.put(&key("chunked"), &value, &Metadata::new(), None).await.unwrap();
+    store
+        .put(&key("chunked"), &value, &Metadata::new(), None)
+        .await
+        .unwrap();
 
     let chunks = chunk_keys(&store).await;
     assert_eq!(chunks.len(), 11, "10 500 bytes in 1 KiB chunks: {chunks:?}");
@@ -166,13 +181,23 @@ async fn redis_chunk_boundaries() {
         return;
     };
 
-    for (name, len, expected_chunks) in [("empty", 0usize, 0usize), ("exact", 4096, 4), ("one-more", 4097, 5)] {
+    for (name, len, expected_chunks) in [
+        ("empty", 0usize, 0usize),
+        ("exact", 4096, 4),
+        ("one-more", 4097, 5),
+    ] {
         let value = vec![0xAB; len];
-        store.put(&key(name), &value, &Metadata::new(), None).await.unwrap();
+        store
+            .put(&key(name), &value, &Metadata::new(), None)
+            .await
+            .unwrap();
         let blob = store.get(&key(name)).await.unwrap().unwrap();
         assert_eq!(blob.value.len(), len, "{name}");
         let chunks = chunk_keys(&store).await;
-        let own = chunks.iter().filter(|k| k.contains(&format!(":chunk:{name}:"))).count();
+        let own = chunks
+            .iter()
+            .filter(|k| k.contains(&format!(":chunk:{name}:")))
+            .count();
         assert_eq!(own, expected_chunks, "{name}");
     }
     remove_test_keys(&store).await;
@@ -180,7 +205,8 @@ async fn redis_chunk_boundaries() {
 
 #[tokio::test]
 async fn redis_ttl_expires_value_and_chunks() {
-    let Some(store) = test_store("redis_ttl_expires_value_and_chunks", small_chunks(1024)).await else {
+    let Some(store) = test_store("redis_ttl_expires_value_and_chunks", small_chunks(1024)).await
+    else {
         return;
     };
     let ttl = Duration::from_millis(1500);
@@ -191,8 +217,17 @@ async fn redis_ttl_expires_value_and_chunks() {
         .unwrap();
     assert_eq!(written.expiry, Expiry::In(ttl));
 
-    let remaining = store.ttl(&key("brief")).await.unwrap().unwrap().remaining().unwrap();
-    assert!(remaining <= ttl && remaining > Duration::ZERO, "{remaining:?}");
+    let remaining = store
+        .ttl(&key("brief"))
+        .await
+        .unwrap()
+        .unwrap()
+        .remaining()
+        .unwrap();
+    assert!(
+        remaining <= ttl && remaining > Duration::ZERO,
+        "{remaining:?}"
+    );
 
     // Chunks expire together with their manifest, a fixed grace period later.
     let manifest_pttl = pttl(&store, &store.manifest_key(&key("brief"))).await;
@@ -200,7 +235,10 @@ async fn redis_ttl_expires_value_and_chunks() {
     for chunk in chunk_keys(&store).await {
         let chunk_pttl = pttl(&store, &chunk).await;
         let offset = chunk_pttl - manifest_pttl;
-        assert!((grace - 50..=grace + 50).contains(&offset), "{chunk}: PTTL {chunk_pttl}, manifest {manifest_pttl}");
+        assert!(
+            (grace - 50..=grace + 50).contains(&offset),
+            "{chunk}: PTTL {chunk_pttl}, manifest {manifest_pttl}"
+        );
     }
 
     tokio::time::sleep(ttl + Duration::from_millis(200)).await;
@@ -213,30 +251,55 @@ async fn redis_ttl_expires_value_and_chunks() {
 
 #[tokio::test]
 async fn redis_value_without_ttl_persists() {
-    let Some(store) = test_store("redis_value_without_ttl_persists", small_chunks(1024)).await else {
+    let Some(store) = test_store("redis_value_without_ttl_persists", small_chunks(1024)).await
+    else {
         return;
     };
 
-    store.put(&key("kept"), &vec![2u8; 2500], &Metadata::new(), None).await.unwrap();
+    store
+        .put(&key("kept"), &vec![2u8; 2500], &Metadata::new(), None)
+        .await
+        .unwrap();
 
     assert_eq!(store.ttl(&key("kept")).await.unwrap(), Some(Expiry::Never));
     let chunks = chunk_keys(&store).await;
     assert_eq!(chunks.len(), 3);
     for chunk in chunks {
-        assert_eq!(pttl(&store, &chunk).await, -1, "{chunk} still has its provisional expiry");
+        assert_eq!(
+            pttl(&store, &chunk).await,
+            -1,
+            "{chunk} still has its provisional expiry"
+        );
     }
     remove_test_keys(&store).await;
 }
 
 #[tokio::test]
 async fn redis_overwrite_retires_old_chunks() {
-    let Some(store) = test_store("redis_overwrite_retires_old_chunks", small_chunks(1024)).await else {
+    let Some(store) = test_store("redis_overwrite_retires_old_chunks", small_chunks(1024)).await
+    else {
         return;
     };
 
-    store.put(&key("k"), &patterned_value(0, 0, 3000), &Metadata::new(), None).await.unwrap();
+    store
+        .put(
+            &key("k"),
+            &patterned_value(0, 0, 3000),
+            &Metadata::new(),
+            None,
+        )
+        .await
+        .unwrap();
     let old_chunks = chunk_keys(&store).await;
-    store.put(&key("k"), &patterned_value(0, 1, 2000), &Metadata::new(), None).await.unwrap();
+    store
+        .put(
+            &key("k"),
+            &patterned_value(0, 1, 2000),
+            &Metadata::new(),
+            None,
+        )
+        .await
+        .unwrap();
 
     let blob = store.get(&key("k")).await.unwrap().unwrap();
     assert_eq!(check_patterned(&blob.value).unwrap(), (0, 1));
@@ -244,7 +307,10 @@ async fn redis_overwrite_retires_old_chunks() {
     let grace = CHUNK_GRACE.as_millis() as i64;
     for chunk in &old_chunks {
         let chunk_pttl = pttl(&store, chunk).await;
-        assert!(chunk_pttl > 0 && chunk_pttl <= grace, "{chunk}: PTTL {chunk_pttl}");
+        assert!(
+            chunk_pttl > 0 && chunk_pttl <= grace,
+            "{chunk}: PTTL {chunk_pttl}"
+        );
     }
     let new_chunks: Vec<String> = chunk_keys(&store)
         .await
@@ -264,7 +330,10 @@ async fn redis_delete_removes_chunks() {
         return;
     };
 
-    store.put(&key("gone"), &vec![3u8; 5000], &Metadata::new(), None).await.unwrap();
+    store
+        .put(&key("gone"), &vec![3u8; 5000], &Metadata::new(), None)
+        .await
+        .unwrap();
     assert!(store.delete(&key("gone")).await.unwrap());
 
     assert!(keys_under_prefix(&store).await.is_empty());
@@ -281,7 +350,12 @@ async fn redis_list_sorted_with_problems() {
     for (name, len) in [("c", 3usize), ("a", 1), ("b", 2)] {
         let metadata = Metadata::new().with("name", name).unwrap();
         store
-            .put(&key(name), &vec![0u8; len], &metadata, Some(Duration::from_secs(600)))
+            .put(
+                &key(name),
+                &vec![0u8; len],
+                &metadata,
+                Some(Duration::from_secs(600)),
+            )
             .await
             .unwrap();
     }
@@ -304,7 +378,10 @@ async fn redis_list_sorted_with_problems() {
     assert!(matches!(listing.entries[0].expiry, Expiry::In(_)));
     assert_eq!(listing.problems.len(), 1);
     let problem = listing.problems[0].to_string();
-    assert!(problem.contains("broken") && problem.contains("\"size\""), "{problem}");
+    assert!(
+        problem.contains("broken") && problem.contains("\"size\""),
+        "{problem}"
+    );
     remove_test_keys(&store).await;
 }
 
@@ -314,9 +391,16 @@ async fn redis_missing_chunk_is_corrupt() {
         return;
     };
 
-    store.put(&key("holey"), &vec![4u8; 3000], &Metadata::new(), None).await.unwrap();
+    store
+        .put(&key("holey"), &vec![4u8; 3000], &Metadata::new(), None)
+        .await
+        .unwrap();
     let victim = chunk_keys(&store).await.remove(1);
-    let _: i64 = redis::cmd("DEL").arg(&victim).query_async(&mut raw(&store)).await.unwrap();
+    let _: i64 = redis::cmd("DEL")
+        .arg(&victim)
+        .query_async(&mut raw(&store))
+        .await
+        .unwrap();
 
     let err = store.get(&key("holey")).await.unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
@@ -327,11 +411,15 @@ async fn redis_missing_chunk_is_corrupt() {
 
 #[tokio::test]
 async fn redis_damaged_chunk_fails_checksum() {
-    let Some(store) = test_store("redis_damaged_chunk_fails_checksum", small_chunks(1024)).await else {
+    let Some(store) = test_store("redis_damaged_chunk_fails_checksum", small_chunks(1024)).await
+    else {
         return;
     };
 
-    store.put(&key("bitrot"), &vec![5u8; 3000], &Metadata::new(), None).await.unwrap();
+    store
+        .put(&key("bitrot"), &vec![5u8; 3000], &Metadata::new(), None)
+        .await
+        .unwrap();
     let victim = chunk_keys(&store).await.remove(0);
     let _: i64 = redis::cmd("SETRANGE")
         .arg(&victim)
@@ -360,18 +448,37 @@ async fn redis_too_large_rejected() {
         .put(&key("big"), &vec![0u8; 5001], &Metadata::new(), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::TooLarge { size: 5001, max: 5000, .. }), "{err}");
-    assert!(keys_under_prefix(&store).await.is_empty(), "nothing is written");
+    assert!(
+        matches!(
+            err,
+            StoreError::TooLarge {
+                size: 5001,
+                max: 5000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        keys_under_prefix(&store).await.is_empty(),
+        "nothing is written"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn redis_concurrent_writers_and_readers() {
-    let Some(store) = test_store("redis_concurrent_writers_and_readers", small_chunks(4096)).await else {
+    let Some(store) = test_store("redis_concurrent_writers_and_readers", small_chunks(4096)).await
+    else {
         return;
     };
     let shared = key("shared");
     store
-        .put(&shared, &patterned_value(99, 0, 5000), &Metadata::new(), None)
+        .put(
+            &shared,
+            &patterned_value(99, 0, 5000),
+            &Metadata::new(),
+            None,
+        )
         .await
         .unwrap();
 
@@ -380,8 +487,15 @@ async fn redis_concurrent_writers_and_readers() {
             let (store, shared) = (store.clone(), shared.clone());
             tokio::spawn(async move {
                 for iteration in 0..15u64 {
-                    let value = patterned_value(writer, iteration, patterned_len(writer, iteration, 40_000));
-                    store.put(&shared, &value, &Metadata::new(), None).await.unwrap();
+                    let value = patterned_value(
+                        writer,
+                        iteration,
+                        patterned_len(writer, iteration, 40_000),
+                    );
+                    store
+                        .put(&shared, &value, &Metadata::new(), None)
+                        .await
+                        .unwrap();
                 }
             })
         })
@@ -392,7 +506,11 @@ async fn redis_concurrent_writers_and_readers() {
             tokio::spawn(async move {
                 let mut reads = 0;
                 for _ in 0..40 {
-                    let blob = store.get(&shared).await.unwrap().expect("the key always has a value");
+                    let blob = store
+                        .get(&shared)
+                        .await
+                        .unwrap()
+                        .expect("the key always has a value");
                     check_patterned(&blob.value).unwrap();
                     reads += 1;
                 }
@@ -430,21 +548,28 @@ async fn redis_concurrent_writers_and_readers() {
 async fn redis_value_above_bulk_string_limit() {
     // 520 MiB is above the 512 MiB a single Redis string can hold, so this value only
     // fits because it is split into 64 MiB chunks (the default chunk size).
-    let Some(store) = test_store("redis_value_above_bulk_string_limit", Limits::default()).await else {
+    let Some(store) = test_store("redis_value_above_bulk_string_limit", Limits::default()).await
+    else {
         return;
     };
     let len = 520 * 1024 * 1024;
     let value = Bytes::from(patterned_value(7, 3, len));
 
     let started = Instant::now();
-    store.put(&key("huge"), &value, &Metadata::new(), None).await.unwrap();
+    store
+        .put(&key("huge"), &value, &Metadata::new(), None)
+        .await
+        .unwrap();
     let written_in = started.elapsed();
     assert_eq!(chunk_keys(&store).await.len(), 9);
 
     let blob = store.get(&key("huge")).await.unwrap().unwrap();
     assert_eq!(blob.value.len(), len);
     assert!(blob.value == value, "the value read back differs");
-    eprintln!("520 MiB: put {written_in:?}, put+get {:?}", started.elapsed());
+    eprintln!(
+        "520 MiB: put {written_in:?}, put+get {:?}",
+        started.elapsed()
+    );
 
     assert!(store.delete(&key("huge")).await.unwrap());
     assert!(keys_under_prefix(&store).await.is_empty());
@@ -468,14 +593,28 @@ async fn redis_store_facade_selects_redis() {
     assert_eq!(store.backend(), Backend::Redis);
     assert!(store.location().starts_with("redis://"));
     store
-        .put(&key("via-facade"), Bytes::from_static(b"abc"), Metadata::new(), Some(Duration::from_secs(60)))
+        .put(
+            &key("via-facade"),
+            Bytes::from_static(b"abc"),
+            Metadata::new(),
+            Some(Duration::from_secs(60)),
+        )
         .await
         .unwrap();
-    assert_eq!(&store.get(&key("via-facade")).await.unwrap().unwrap().value[..], b"abc");
-    assert!(matches!(store.ttl(&key("via-facade")).await.unwrap(), Some(Expiry::In(_))));
+    assert_eq!(
+        &store.get(&key("via-facade")).await.unwrap().unwrap().value[..],
+        b"abc"
+    );
+    assert!(matches!(
+        store.ttl(&key("via-facade")).await.unwrap(),
+        Some(Expiry::In(_))
+    ));
     assert_eq!(store.list().await.unwrap().entries.len(), 1);
     assert!(store.delete(&key("via-facade")).await.unwrap());
-    assert!(std::fs::read_dir(root.path()).unwrap().next().is_none(), "nothing went to disk");
+    assert!(
+        std::fs::read_dir(root.path()).unwrap().next().is_none(),
+        "nothing went to disk"
+    );
 }
 
 #[tokio::test]
@@ -488,11 +627,20 @@ async fn connect_refused_fails_fast() {
     let url = format!("redis://user:hunter2@127.0.0.1:{port}");
 
     let started = Instant::now();
-    let err = RedisStore::connect(&url, &RedisOptions::default(), Namespace::frames(), Limits::default())
-        .await
-        .unwrap_err();
+    let err = RedisStore::connect(
+        &url,
+        &RedisOptions::default(),
+        Namespace::frames(),
+        Limits::default(),
+    )
+    .await
+    .unwrap_err();
 
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
     assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
     assert!(err.is_unavailable());
     let message = err.to_string();
@@ -526,7 +674,11 @@ async fn connect_silent_server_times_out() {
     .await
     .unwrap_err();
 
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
     assert!(err.is_unavailable(), "{err}");
     holder.abort();
 }
