@@ -131,7 +131,11 @@ pub fn parse_date(text: &[u8], layout: DateLayout) -> Option<ParsedDate> {
     let mut cursor = Cursor { text, pos: 0 };
     let (year, month, day) = match layout {
         DateLayout::Iso | DateLayout::YearSlash => {
-            let separator = if layout == DateLayout::Iso { b'-' } else { b'/' };
+            let separator = if layout == DateLayout::Iso {
+                b'-'
+            } else {
+                b'/'
+            };
             let year = cursor.digits(4, 4)?;
             cursor.expect(separator)?;
             let month = cursor.digits(1, 2)?;
@@ -306,7 +310,9 @@ impl Cursor<'_> {
             return None;
         }
         let index = NAMES.iter().position(|name| {
-            *name == word || (word.len() == 3 && name.starts_with(&word)) || (word == "sept" && *name == "september")
+            *name == word
+                || (word.len() == 3 && name.starts_with(&word))
+                || (word == "sept" && *name == "september")
         })?;
         Some(index as i64 + 1)
     }
@@ -431,9 +437,24 @@ mod tests {
     #[test]
     fn month_name_layouts() {
         let expected = days_from_civil(2000, 1, 1) * 86_400;
-        assert_eq!(parse("Jan 1 2000", DateLayout::MonthNameDayYear).unwrap().seconds, expected);
-        assert_eq!(parse("January 1, 2000", DateLayout::MonthNameDayYear).unwrap().seconds, expected);
-        assert_eq!(parse("1 Jan 2000", DateLayout::DayMonthNameYear).unwrap().seconds, expected);
+        assert_eq!(
+            parse("Jan 1 2000", DateLayout::MonthNameDayYear)
+                .unwrap()
+                .seconds,
+            expected
+        );
+        assert_eq!(
+            parse("January 1, 2000", DateLayout::MonthNameDayYear)
+                .unwrap()
+                .seconds,
+            expected
+        );
+        assert_eq!(
+            parse("1 Jan 2000", DateLayout::DayMonthNameYear)
+                .unwrap()
+                .seconds,
+            expected
+        );
         assert!(parse("Foo 1 2000", DateLayout::MonthNameDayYear).is_none());
     }
 
@@ -461,9 +482,15 @@ mod tests {
     fn civil_round_trip() {
         for days in [-719_468, -1, 0, 1, 10_957, 15_706, 2_932_896] {
             let (year, month, day) = civil_from_days(days);
-            assert_eq!(days_from_civil(year, i64::from(month), i64::from(day)), days);
+            assert_eq!(
+                days_from_civil(year, i64::from(month), i64::from(day)),
+                days
+            );
         }
-        assert_eq!(format_datetime(1_356_998_400_000 + 3_600_000), "2013-01-01T01:00:00");
+        assert_eq!(
+            format_datetime(1_356_998_400_000 + 3_600_000),
+            "2013-01-01T01:00:00"
+        );
         assert_eq!(format_span(86_400_000 * 3 + 3_600_000), "3d 1h");
     }
 }

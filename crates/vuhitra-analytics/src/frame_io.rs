@@ -73,15 +73,12 @@ pub fn write_frame<W: Write>(frame: &DataFrame, format: ExportFormat, writer: W)
         ExportFormat::Ndjson => JsonWriter::new(writer)
             .with_json_format(JsonFormat::JsonLines)
             .finish(&mut frame),
-        ExportFormat::Parquet => ParquetWriter::new(writer)
-            .finish(&mut frame)
-            .map(|_| ()),
+        ExportFormat::Parquet => ParquetWriter::new(writer).finish(&mut frame).map(|_| ()),
     };
     outcome.map_err(|error| match error {
-        PolarsError::IO { error, .. } => AnalyticsError::Write(std::io::Error::new(
-            error.kind(),
-            error.to_string(),
-        )),
+        PolarsError::IO { error, .. } => {
+            AnalyticsError::Write(std::io::Error::new(error.kind(), error.to_string()))
+        }
         other => AnalyticsError::polars(format!("writing the frame as {format:?}"), other),
     })
 }
@@ -106,11 +103,11 @@ mod tests {
         let decoded = decode_frame(&bytes).unwrap();
         assert_eq!(decoded.shape(), frame.shape());
         assert_eq!(decoded.schema(), frame.schema());
-        assert!(decoded.column("name").unwrap().equals_missing(frame.column("name").unwrap()));
-        assert_eq!(
-            decoded.column("id").unwrap().i64().unwrap().get(2),
-            Some(3)
-        );
+        assert!(decoded
+            .column("name")
+            .unwrap()
+            .equals_missing(frame.column("name").unwrap()));
+        assert_eq!(decoded.column("id").unwrap().i64().unwrap().get(2), Some(3));
     }
 
     #[test]

@@ -1,0 +1,712 @@
+//! Loading a file into typed Polars frames, chunk by chunk.
+//!
+//! Delimited text is read in two passes. The first ([`crate::scan`]) checks the bytes and rows
+//! and infers every column's type; the second reads chunks of whole records with Polars'
+//! CSV reader, numbers already typed, and converts booleans and dates. Memory for reading is
+//! bounded by the chunk size, so files larger than memory can be profiled. Parquet, JSON and
+//! NDJSON are read whole by Polars, then typed and cut into the same chunks.
+
+use std::fs::File;
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::*;
+use tracing::{debug, info, warn};
+
+use crate::datetime::{parse_date, DateLayout};
+use crate::error::{AnalyticsError, Result};
+use crate::infer::{parse_boolean, ColumnShape, StorageKind};
+use crate::options::{Encoding, InputFormat, LoadOptions};
+use crate::progress::Progress;
+use crate::scan::{latin1_to_utf8, read_range, scan_csv, Chunk, ScanSettings};
+use crate::sniff::{sniff_dialect, Dialect, SNIFF_BYTES};
+
+/// A selected column and the type it is read as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnPlan {
+    /// Unique column name.
+    pub name: String,
+    /// Position of the column in the file.
+    pub index: usize,
+    /// Storage type after type inference.
+    pub storage: StorageKind,
+}
+
+/// How a file was read, for reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReadInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// Size of the file in bytes.
+    pub file_bytes: u64,
+    /// Format of the file.
+    pub format: InputFormat,
+    /// Delimiter of delimited text, as a string.
+    pub delimiter: Option<String>,
+    /// Quote character of delimited text, as a string.
+    pub quote: Option<String>,
+    /// Whether delimited text had a header row.
+    pub header: Option<bool>,
+    /// Text encoding of delimited text.
+    pub encoding: Option<Encoding>,
+    /// Data rows in the file (up to the row limit), before sampling.
+    pub rows_read: u64,
+    /// Rows kept by the sample, when sampling.
+    pub sampled_rows: Option<u64>,
+    /// Number of chunks the rows were read in.
+    pub chunks: usize,
+    /// Warnings about the input, such as renamed duplicate columns.
+    pub warnings: Vec<String>,
+}
+
+/// A file prepared for reading: its columns, their types and its chunks.
+pub struct LoadPlan {
+    /// Selected columns, in file order.
+    pub columns: Vec<ColumnPlan>,
+    /// How the file is read.
+    pub info: ReadInfo,
+    source: PlanSource,
+    sample: Option<Vec<u64>>,
+    dialect: Option<Dialect>,
+    encoding: Encoding,
+    na_values: Vec<String>,
+}
+
+enum PlanSource {
+    Csv {
+        all_names: Vec<String>,
+        chunks: Vec<Chunk>,
+    },
+    Frame {
+        frame: DataFrame,
+        chunk_rows: usize,
+    },
+}
+
+/// Prepares `path` for reading: checks its size, detects its format and dialect, runs the
+/// first pass over delimited text and infers column types.
+pub fn plan(path: &Path, options: &LoadOptions, progress: &dyn Progress) -> Result<LoadPlan> {
+    let io_error = |source| AnalyticsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let metadata = std::fs::metadata(path).map_err(io_error)?;
+    if metadata.is_dir() {
+        return Err(AnalyticsError::Format {
+            path: path.to_path_buf(),
+            message: "is a directory; pass a file".to_string(),
+        });
+    }
+    let size = metadata.len();
+    if let Some(limit) = options.max_file_size {
+        if size > limit {
+            return Err(AnalyticsError::TooLarge {
+                path: path.to_path_buf(),
+                size,
+                limit,
+            });
+        }
+    }
+    if size == 0 {
+        return Err(AnalyticsError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+
+    let mut head = vec![0u8; SNIFF_BYTES.min(size as usize)];
+    File::open(path)
+        .and_then(|mut file| file.read_exact(&mut head))
+        .map_err(io_error)?;
+    let format = options
+        .format
+        .unwrap_or_else(|| InputFormat::detect(path, &head));
+    info!(path = %path.display(), ?format, bytes = size, "loading file");
+
+    match format {
+        InputFormat::Csv => plan_csv(path, size, &head, options, progress),
+        _ => plan_frame(path, size, format, options, progress),
+    }
+}
+
+fn plan_csv(
+    path: &Path,
+    size: u64,
+    head: &[u8],
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<LoadPlan> {
+    let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+    if head.iter().all(|byte| byte.is_ascii_whitespace()) && size <= SNIFF_BYTES as u64 {
+        return Err(AnalyticsError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let extension = path
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .map(str::to_ascii_lowercase);
+    let dialect = sniff_dialect(
+        head,
+        size as usize <= SNIFF_BYTES,
+        extension.as_deref(),
+        options.delimiter,
+        options.quote,
+        options.header,
+    );
+    debug!(
+        delimiter = %char::from(dialect.delimiter),
+        quote = %char::from(dialect.quote),
+        header = dialect.has_header,
+        "detected dialect"
+    );
+
+    progress.phase("checking", size);
+    let settings = ScanSettings {
+        dialect,
+        encoding: options.encoding,
+        na_values: &options.na_values,
+        limit_rows: options.limit_rows,
+        chunk_bytes: options.chunk_bytes.max(1),
+    };
+    let scan = scan_csv(path, &settings, progress)?;
+
+    let mut warnings = Vec::new();
+    let names = unique_names(&scan.raw_names, &mut warnings);
+    let selected = select_columns(path, &names, options.columns.as_deref())?;
+    let columns = selected
+        .into_iter()
+        .map(|index| ColumnPlan {
+            name: names[index].clone(),
+            index,
+            storage: scan.shapes[index].storage(),
+        })
+        .collect();
+
+    let info = ReadInfo {
+        path: path.to_path_buf(),
+        file_bytes: size,
+        format: InputFormat::Csv,
+        delimiter: Some(char::from(dialect.delimiter).to_string()),
+        quote: Some(char::from(dialect.quote).to_string()),
+        header: Some(dialect.has_header),
+        encoding: Some(options.encoding),
+        rows_read: scan.rows,
+        sampled_rows: None,
+        chunks: scan.chunks.len(),
+        warnings,
+    };
+    Ok(LoadPlan::new(
+        columns,
+        info,
+        PlanSource::Csv {
+            all_names: names,
+            chunks: scan.chunks,
+        },
+        Some(dialect),
+        options,
+    ))
+}
+
+fn plan_frame(
+    path: &Path,
+    size: u64,
+    format: InputFormat,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<LoadPlan> {
+    progress.phase("reading", size);
+    let file = File::open(path).map_err(|source| AnalyticsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let limit = options.limit_rows.map(|limit| limit as usize);
+    let read = match format {
+        InputFormat::Parquet => ParquetReader::new(file)
+            .with_slice(limit.map(|n| (0, n)))
+            .finish(),
+        InputFormat::Json => JsonReader::new(file)
+            .with_json_format(JsonFormat::Json)
+            .finish(),
+        InputFormat::Ndjson => JsonReader::new(file)
+            .with_json_format(JsonFormat::JsonLines)
+            .finish(),
+        InputFormat::Csv => unreachable!("delimited text is planned by plan_csv"),
+    };
+    let mut frame = read.map_err(|error| AnalyticsError::Format {
+        path: path.to_path_buf(),
+        message: format!(
+            "cannot be read as {}: {error}; check the file or pass the format explicitly",
+            format_name(format)
+        ),
+    })?;
+    progress.advance(size);
+    if let Some(limit) = limit {
+        frame = frame.head(Some(limit));
+    }
+    if frame.width() == 0 {
+        return Err(AnalyticsError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    if frame.height() == 0 {
+        return Err(AnalyticsError::HeaderOnly {
+            path: path.to_path_buf(),
+            columns: frame.width(),
+        });
+    }
+
+    let mut warnings = Vec::new();
+    let raw_names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+    let names = unique_names(&raw_names, &mut warnings);
+    let selected = select_columns(path, &names, options.columns.as_deref())?;
+
+    let mut columns = Vec::new();
+    for index in selected {
+        let column = &frame.columns()[index];
+        let Some(storage) = frame_storage(column, &options.na_values) else {
+            let message = format!(
+                "column {:?} has the nested type {} and is left out of the profile",
+                names[index],
+                column.dtype()
+            );
+            warn!("{message}");
+            warnings.push(message);
+            continue;
+        };
+        columns.push(ColumnPlan {
+            name: names[index].clone(),
+            index,
+            storage,
+        });
+    }
+
+    let row_bytes = (size as usize / frame.height()).max(1);
+    let chunk_rows = (options.chunk_bytes / row_bytes).max(1024);
+    let info = ReadInfo {
+        path: path.to_path_buf(),
+        file_bytes: size,
+        format,
+        delimiter: None,
+        quote: None,
+        header: None,
+        encoding: None,
+        rows_read: frame.height() as u64,
+        sampled_rows: None,
+        chunks: frame.height().div_ceil(chunk_rows),
+        warnings,
+    };
+    Ok(LoadPlan::new(
+        columns,
+        info,
+        PlanSource::Frame { frame, chunk_rows },
+        None,
+        options,
+    ))
+}
+
+fn format_name(format: InputFormat) -> &'static str {
+    match format {
+        InputFormat::Csv => "CSV",
+        InputFormat::Parquet => "Parquet",
+        InputFormat::Json => "a JSON array of objects",
+        InputFormat::Ndjson => "NDJSON",
+    }
+}
+
+/// The storage type of a column Polars already read, or `None` for nested types.
+fn frame_storage(column: &Column, na_values: &[String]) -> Option<StorageKind> {
+    let dtype = column.dtype();
+    if column.null_count() == column.len() {
+        return Some(StorageKind::Empty);
+    }
+    let storage = match dtype {
+        DataType::Boolean => StorageKind::Boolean,
+        dtype if dtype.is_integer() => StorageKind::Integer,
+        dtype if dtype.is_float() => StorageKind::Float,
+        DataType::Date => StorageKind::Temporal {
+            layout: DateLayout::Iso,
+            has_time: false,
+        },
+        DataType::Datetime(_, _) => StorageKind::Temporal {
+            layout: DateLayout::Iso,
+            has_time: true,
+        },
+        DataType::String => {
+            let mut shape = ColumnShape::default();
+            let strings = column.str().ok()?;
+            for value in strings.iter().flatten() {
+                if !crate::scan::is_missing(value.as_bytes(), na_values) {
+                    shape.observe(value.as_bytes());
+                }
+            }
+            shape.storage()
+        }
+        dtype if dtype.is_nested() => return None,
+        _ => StorageKind::Text,
+    };
+    Some(storage)
+}
+
+/// Makes column names unique the way pandas does (`a`, `a.1`, `a.2`) and names empty ones
+/// `Unnamed: N`; each change is recorded as a warning.
+pub fn unique_names(raw: &[String], warnings: &mut Vec<String>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(raw.len());
+    for (index, name) in raw.iter().enumerate() {
+        let mut candidate = if name.is_empty() {
+            let generated = format!("Unnamed: {index}");
+            warnings.push(format!(
+                "column {} has no name; it is called {generated:?}",
+                index + 1
+            ));
+            generated
+        } else {
+            name.clone()
+        };
+        if names.contains(&candidate) || raw[index + 1..].contains(&candidate) && name.is_empty() {
+            let base = candidate.clone();
+            let mut suffix = 1;
+            while names.contains(&candidate) || raw.contains(&candidate) && candidate != base {
+                candidate = format!("{base}.{suffix}");
+                suffix += 1;
+            }
+            let message = format!(
+                "duplicate column name {base:?} (column {}) renamed to {candidate:?}",
+                index + 1
+            );
+            warn!("{message}");
+            warnings.push(message);
+        }
+        names.push(candidate);
+    }
+    names
+}
+
+fn select_columns(path: &Path, names: &[String], wanted: Option<&[String]>) -> Result<Vec<usize>> {
+    let Some(wanted) = wanted else {
+        return Ok((0..names.len()).collect());
+    };
+    let mut selected = Vec::new();
+    for name in wanted {
+        let Some(index) = names.iter().position(|known| known == name) else {
+            return Err(AnalyticsError::UnknownColumn {
+                path: path.to_path_buf(),
+                name: name.clone(),
+                available: names.join(", "),
+            });
+        };
+        if !selected.contains(&index) {
+            selected.push(index);
+        }
+    }
+    selected.sort_unstable();
+    Ok(selected)
+}
+
+impl LoadPlan {
+    fn new(
+        columns: Vec<ColumnPlan>,
+        mut info: ReadInfo,
+        source: PlanSource,
+        dialect: Option<Dialect>,
+        options: &LoadOptions,
+    ) -> Self {
+        let sample = options.sample.and_then(|size| {
+            (size < info.rows_read).then(|| sample_rows(info.rows_read, size, options.seed))
+        });
+        info.sampled_rows = sample.as_ref().map(|rows| rows.len() as u64);
+        LoadPlan {
+            columns,
+            info,
+            source,
+            sample,
+            dialect,
+            encoding: options.encoding,
+            na_values: options.na_values.clone(),
+        }
+    }
+
+    /// Number of rows the chunks deliver (after sampling).
+    pub fn rows(&self) -> u64 {
+        self.info.sampled_rows.unwrap_or(self.info.rows_read)
+    }
+
+    /// Reads the file chunk by chunk and calls `visit` with each typed chunk, in file order.
+    pub fn for_each_chunk(
+        &self,
+        progress: &dyn Progress,
+        mut visit: impl FnMut(DataFrame) -> Result<()>,
+    ) -> Result<()> {
+        let mut row_offset = 0u64;
+        match &self.source {
+            PlanSource::Csv { all_names, chunks } => {
+                let path = &self.info.path;
+                let mut file = File::open(path).map_err(|source| AnalyticsError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                progress.phase("profiling", self.info.file_bytes);
+                for chunk in chunks {
+                    let raw = self.read_csv_chunk(&mut file, all_names, chunk)?;
+                    let typed = self.type_chunk(&raw, row_offset)?;
+                    row_offset += chunk.rows;
+                    progress.advance(chunk.end - chunk.start);
+                    visit(typed)?;
+                }
+            }
+            PlanSource::Frame { frame, chunk_rows } => {
+                progress.phase("profiling", frame.height() as u64);
+                let mut start = 0usize;
+                while start < frame.height() {
+                    let length = (*chunk_rows).min(frame.height() - start);
+                    let raw = frame.slice(start as i64, length);
+                    let typed = self.type_chunk(&raw, row_offset)?;
+                    row_offset += length as u64;
+                    start += length;
+                    progress.advance(length as u64);
+                    visit(typed)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn read_csv_chunk(
+        &self,
+        file: &mut File,
+        all_names: &[String],
+        chunk: &Chunk,
+    ) -> Result<DataFrame> {
+        let path = &self.info.path;
+        let mut bytes =
+            read_range(file, chunk.start, chunk.end).map_err(|source| AnalyticsError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        // A chunk may start with the `\n` of the previous record's `\r\n`.
+        let leading = bytes
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .count();
+        bytes.drain(..leading);
+        if self.encoding == Encoding::Latin1 {
+            bytes = latin1_to_utf8(bytes);
+        }
+
+        let selected: std::collections::HashMap<usize, StorageKind> = self
+            .columns
+            .iter()
+            .map(|column| (column.index, column.storage))
+            .collect();
+        let schema: Schema = all_names
+            .iter()
+            .enumerate()
+            .map(|(index, name)| {
+                let dtype = match selected.get(&index) {
+                    Some(StorageKind::Integer) => DataType::Int64,
+                    Some(StorageKind::Float) => DataType::Float64,
+                    _ => DataType::String,
+                };
+                Field::new(name.as_str().into(), dtype)
+            })
+            .collect();
+        let projection: Vec<usize> = self.columns.iter().map(|column| column.index).collect();
+        let dialect = self.dialect.expect("delimited text has a dialect");
+        let null_values = (!self.na_values.is_empty()).then(|| {
+            NullValues::AllColumns(self.na_values.iter().map(|v| v.as_str().into()).collect())
+        });
+        let parse_options = CsvParseOptions::default()
+            .with_separator(dialect.delimiter)
+            .with_quote_char(Some(dialect.quote))
+            .with_null_values(null_values)
+            .with_missing_is_null(true);
+        let frame = CsvReadOptions::default()
+            .with_has_header(false)
+            .with_schema(Some(Arc::new(schema)))
+            .with_projection(Some(Arc::new(projection)))
+            .with_parse_options(parse_options)
+            .with_raise_if_empty(false)
+            .into_reader_with_file_handle(Cursor::new(bytes))
+            .finish()
+            .map_err(|error| {
+                AnalyticsError::polars(
+                    format!(
+                        "reading bytes {}..{} of {} with Polars",
+                        chunk.start,
+                        chunk.end,
+                        path.display()
+                    ),
+                    error,
+                )
+            })?;
+        if frame.height() as u64 != chunk.rows {
+            return Err(AnalyticsError::Format {
+                path: path.clone(),
+                message: format!(
+                    "Polars read {} rows in bytes {}..{} where the first pass counted {}; \
+                     blank lines in a one-column file can cause this",
+                    frame.height(),
+                    chunk.start,
+                    chunk.end,
+                    chunk.rows
+                ),
+            });
+        }
+        Ok(frame)
+    }
+
+    /// Converts a chunk as read to the planned storage types and applies the sample.
+    fn type_chunk(&self, raw: &DataFrame, row_offset: u64) -> Result<DataFrame> {
+        let mut columns = Vec::with_capacity(self.columns.len());
+        for plan in &self.columns {
+            let column = match &self.source {
+                PlanSource::Csv { .. } => raw.column(plan.name.as_str()),
+                PlanSource::Frame { .. } => Ok(&raw.columns()[plan.index]),
+            }
+            .map_err(|error| AnalyticsError::polars("selecting a column", error))?;
+            let series = convert_column(column.as_materialized_series(), plan, &self.na_values)?;
+            columns.push(series.with_name(plan.name.as_str().into()).into_column());
+        }
+        let frame = DataFrame::new(raw.height(), columns)
+            .map_err(|error| AnalyticsError::polars("assembling a typed chunk", error))?;
+
+        let Some(sample) = &self.sample else {
+            return Ok(frame);
+        };
+        let end = row_offset + frame.height() as u64;
+        let first = sample.partition_point(|&row| row < row_offset);
+        let last = sample.partition_point(|&row| row < end);
+        let mut keep = vec![false; frame.height()];
+        for &row in &sample[first..last] {
+            keep[(row - row_offset) as usize] = true;
+        }
+        let mask = BooleanChunked::from_slice("sample".into(), &keep);
+        frame
+            .filter(&mask)
+            .map_err(|error| AnalyticsError::polars("sampling rows", error))
+    }
+}
+
+/// Converts one column to its storage type: Int64, Float64, Boolean, Date, Datetime(ms) or
+/// String. Text values listed as missing become null.
+fn convert_column(series: &Series, plan: &ColumnPlan, na_values: &[String]) -> Result<Series> {
+    let name = plan.name.as_str();
+    let cast = |dtype: &DataType| {
+        series.strict_cast(dtype).map_err(|error| {
+            AnalyticsError::polars(format!("converting column {name:?} to {dtype}"), error)
+        })
+    };
+    let strings = || -> Result<StringChunked> {
+        let text = cast(&DataType::String)?;
+        let text = text
+            .str()
+            .map_err(|error| AnalyticsError::polars("reading text", error))?;
+        if na_values.is_empty() {
+            return Ok(text.clone());
+        }
+        Ok(text
+            .iter()
+            .map(|value| value.filter(|v| !na_values.iter().any(|marker| marker == v)))
+            .collect())
+    };
+
+    match plan.storage {
+        StorageKind::Integer => cast(&DataType::Int64),
+        StorageKind::Float => cast(&DataType::Float64),
+        StorageKind::Boolean if series.dtype() == &DataType::Boolean => Ok(series.clone()),
+        StorageKind::Boolean => {
+            let text = strings()?;
+            let values: BooleanChunked = text
+                .iter()
+                .map(|value| value.and_then(parse_boolean))
+                .collect();
+            Ok(values.into_series())
+        }
+        StorageKind::Temporal { layout, has_time } => {
+            if matches!(series.dtype(), DataType::Date) {
+                return Ok(series.clone());
+            }
+            if matches!(series.dtype(), DataType::Datetime(_, _)) {
+                return cast(&DataType::Datetime(TimeUnit::Milliseconds, None));
+            }
+            let text = strings()?;
+            if has_time {
+                let millis: Int64Chunked = text
+                    .iter()
+                    .map(|value| {
+                        value
+                            .and_then(|v| parse_date(v.as_bytes(), layout))
+                            .map(|d| d.millis())
+                    })
+                    .collect();
+                Ok(millis
+                    .into_series()
+                    .into_datetime(TimeUnit::Milliseconds, None))
+            } else {
+                let days: Int32Chunked = text
+                    .iter()
+                    .map(|value| {
+                        value
+                            .and_then(|v| parse_date(v.as_bytes(), layout))
+                            .map(|d| d.seconds.div_euclid(86_400) as i32)
+                    })
+                    .collect();
+                Ok(days.into_series().into_date())
+            }
+        }
+        StorageKind::Text | StorageKind::Empty => Ok(strings()?.into_series()),
+    }
+}
+
+/// Picks `size` distinct row numbers below `rows` with Floyd's algorithm and a seeded
+/// SplitMix64 generator, sorted; the same seed gives the same rows on every platform.
+pub fn sample_rows(rows: u64, size: u64, seed: u64) -> Vec<u64> {
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut chosen = hashbrown::HashSet::with_capacity(size as usize);
+    for upper in (rows - size)..rows {
+        let candidate = next() % (upper + 1);
+        if !chosen.insert(candidate) {
+            chosen.insert(upper);
+        }
+    }
+    let mut rows: Vec<u64> = chosen.into_iter().collect();
+    rows.sort_unstable();
+    rows
+}
+
+/// Loads a whole file into one typed frame (booleans, dates and numbers converted), with the
+/// same rules as the profile, and returns it with how it was read.
+pub fn load_frame(
+    path: &Path,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<(DataFrame, ReadInfo)> {
+    let plan = plan(path, options, progress)?;
+    let mut frame: Option<DataFrame> = None;
+    plan.for_each_chunk(progress, |chunk| {
+        match &mut frame {
+            None => frame = Some(chunk),
+            Some(frame) => {
+                frame
+                    .vstack_mut_owned(chunk)
+                    .map_err(|error| AnalyticsError::polars("joining chunks", error))?;
+            }
+        }
+        Ok(())
+    })?;
+    progress.finish();
+    let mut frame = frame.unwrap_or_default();
+    frame.rechunk_mut();
+    Ok((frame, plan.info))
+}

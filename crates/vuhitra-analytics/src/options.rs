@@ -1,0 +1,251 @@
+//! Options of loading a file: format, CSV dialect, encoding, missing-value markers, column and
+//! row selection, size limits and the chunk size that bounds memory.
+
+use std::path::Path;
+
+use crate::error::{AnalyticsError, Result};
+
+/// Missing-value markers pandas' `read_csv` applies by default, selected with the single
+/// `na_values` entry `pandas` (pandas 2.2 documentation of `read_csv`, `na_values`).
+pub const PANDAS_NA_VALUES: [&str; 19] = [
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+];
+
+/// Default number of file bytes parsed at a time.
+pub const DEFAULT_CHUNK_BYTES: usize = 64 * 1024 * 1024;
+
+/// File formats that can be loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputFormat {
+    /// Delimited text: CSV, TSV and other separators.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+    /// A JSON array of objects.
+    Json,
+    /// Newline-delimited JSON, one object per line.
+    Ndjson,
+}
+
+impl InputFormat {
+    /// Tells the format from a file's extension, then from its first bytes.
+    pub fn detect(path: &Path, head: &[u8]) -> InputFormat {
+        let extension = path
+            .extension()
+            .and_then(|extension| extension.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("parquet" | "pq") => return InputFormat::Parquet,
+            Some("ndjson" | "jsonl") => return InputFormat::Ndjson,
+            Some("json") => {
+                let first = head.iter().find(|byte| !byte.is_ascii_whitespace());
+                return if first == Some(&b'{') {
+                    InputFormat::Ndjson
+                } else {
+                    InputFormat::Json
+                };
+            }
+            Some("csv" | "tsv" | "tab" | "txt" | "psv") => return InputFormat::Csv,
+            _ => {}
+        }
+        if head.starts_with(b"PAR1") {
+            return InputFormat::Parquet;
+        }
+        match head.iter().find(|byte| !byte.is_ascii_whitespace()) {
+            Some(b'[') => InputFormat::Json,
+            Some(b'{') => InputFormat::Ndjson,
+            _ => InputFormat::Csv,
+        }
+    }
+}
+
+impl std::str::FromStr for InputFormat {
+    type Err = AnalyticsError;
+
+    fn from_str(text: &str) -> Result<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "csv" | "tsv" => Ok(InputFormat::Csv),
+            "parquet" => Ok(InputFormat::Parquet),
+            "json" => Ok(InputFormat::Json),
+            "ndjson" | "jsonl" => Ok(InputFormat::Ndjson),
+            other => Err(AnalyticsError::InvalidOption(format!(
+                "unknown input format {other:?}; use csv, parquet, json or ndjson"
+            ))),
+        }
+    }
+}
+
+/// Text encodings of delimited files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub enum Encoding {
+    /// UTF-8; invalid bytes are an error.
+    #[default]
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// ISO-8859-1: every byte is one character.
+    #[serde(rename = "latin-1")]
+    Latin1,
+}
+
+impl std::str::FromStr for Encoding {
+    type Err = AnalyticsError;
+
+    fn from_str(text: &str) -> Result<Self> {
+        match text.to_ascii_lowercase().replace('_', "-").as_str() {
+            "utf-8" | "utf8" => Ok(Encoding::Utf8),
+            "latin-1" | "latin1" | "iso-8859-1" => Ok(Encoding::Latin1),
+            other => Err(AnalyticsError::InvalidOption(format!(
+                "unknown encoding {other:?}; use utf-8 or latin-1"
+            ))),
+        }
+    }
+}
+
+/// How to read a file.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The format; `None` tells it from the extension and content.
+    pub format: Option<InputFormat>,
+    /// Field delimiter of delimited text; `None` detects it.
+    pub delimiter: Option<u8>,
+    /// Quote character of delimited text; `None` detects it.
+    pub quote: Option<u8>,
+    /// Whether the first row is a header; `None` detects it.
+    pub header: Option<bool>,
+    /// Text encoding of delimited text.
+    pub encoding: Encoding,
+    /// Values read as missing, besides empty fields.
+    pub na_values: Vec<String>,
+    /// Columns to keep, by name; `None` keeps all.
+    pub columns: Option<Vec<String>>,
+    /// Read at most this many data rows.
+    pub limit_rows: Option<u64>,
+    /// Profile a random sample of this many rows.
+    pub sample: Option<u64>,
+    /// Seed of the sample.
+    pub seed: u64,
+    /// Largest accepted file size in bytes; `None` accepts any size.
+    pub max_file_size: Option<u64>,
+    /// Number of file bytes parsed at a time, which bounds the memory used for reading.
+    pub chunk_bytes: usize,
+    /// How many most frequent values to list per text column.
+    pub top_k: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            format: None,
+            delimiter: None,
+            quote: None,
+            header: None,
+            encoding: Encoding::Utf8,
+            na_values: Vec::new(),
+            columns: None,
+            limit_rows: None,
+            sample: None,
+            seed: 0,
+            max_file_size: None,
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
+            top_k: 5,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// Sets the missing-value markers from a list where `pandas` stands for pandas' defaults.
+    pub fn with_na_values<I, S>(mut self, values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.na_values = expand_na_values(values);
+        self
+    }
+}
+
+/// Expands the entry `pandas` to pandas' default markers and drops duplicates.
+pub fn expand_na_values<I, S>(values: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut expanded: Vec<String> = Vec::new();
+    for value in values {
+        let value = value.as_ref();
+        let items: Vec<&str> = if value == "pandas" {
+            PANDAS_NA_VALUES.to_vec()
+        } else {
+            vec![value]
+        };
+        for item in items {
+            if !item.is_empty() && !expanded.iter().any(|known| known == item) {
+                expanded.push(item.to_string());
+            }
+        }
+    }
+    expanded
+}
+
+/// Parses a delimiter option: one ASCII character, or `tab`, `\t`, `comma`, `semicolon`, `pipe`.
+pub fn parse_delimiter(text: &str) -> Result<u8> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "comma" => Ok(b','),
+        "semicolon" => Ok(b';'),
+        "pipe" => Ok(b'|'),
+        other if other.len() == 1 && other.is_ascii() && other != "\n" && other != "\r" => {
+            Ok(other.as_bytes()[0])
+        }
+        other => Err(AnalyticsError::InvalidOption(format!(
+            "delimiter {other:?} is not one ASCII character; use for example ',', ';', tab or '|'"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_from_extension_and_content() {
+        assert_eq!(
+            InputFormat::detect(Path::new("a.parquet"), b""),
+            InputFormat::Parquet
+        );
+        assert_eq!(
+            InputFormat::detect(Path::new("a.json"), b"[{}]"),
+            InputFormat::Json
+        );
+        assert_eq!(
+            InputFormat::detect(Path::new("a.json"), b"{\"a\":1}\n"),
+            InputFormat::Ndjson
+        );
+        assert_eq!(
+            InputFormat::detect(Path::new("a.data"), b"PAR1xxxx"),
+            InputFormat::Parquet
+        );
+        assert_eq!(
+            InputFormat::detect(Path::new("a.data"), b"a,b\n1,2"),
+            InputFormat::Csv
+        );
+    }
+
+    #[test]
+    fn na_values_expand_pandas() {
+        let values = expand_na_values(["pandas", "missing"]);
+        assert!(values.iter().any(|value| value == "NA"));
+        assert!(values.iter().any(|value| value == "missing"));
+        assert!(!values.iter().any(String::is_empty));
+        assert_eq!(expand_na_values(["NA", "NA"]), vec!["NA".to_string()]);
+    }
+
+    #[test]
+    fn delimiter_names() {
+        assert_eq!(parse_delimiter("tab").unwrap(), b'\t');
+        assert_eq!(parse_delimiter(";").unwrap(), b';');
+        assert!(parse_delimiter("ab").is_err());
+    }
+}

@@ -1,0 +1,249 @@
+//! Detection of a delimited file's dialect (delimiter, quote character, header) from its
+//! first bytes.
+
+use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
+
+use crate::infer::{ColumnShape, StorageKind};
+
+/// Bytes read from the start of a file to detect its dialect.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Delimiters tried when none is given, in order of preference on a tie.
+const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
+
+/// The dialect of a delimited file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// Field delimiter.
+    pub delimiter: u8,
+    /// Quote character.
+    pub quote: u8,
+    /// Whether the first row names the columns.
+    pub has_header: bool,
+}
+
+/// Splits `sample` into records of fields with csv-core. When `complete` is false, the last
+/// record may be cut off by the end of the sample and is dropped.
+pub fn sample_records(
+    sample: &[u8],
+    delimiter: u8,
+    quote: u8,
+    complete: bool,
+) -> Vec<Vec<Vec<u8>>> {
+    let mut reader = ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quote(quote)
+        .terminator(Terminator::CRLF)
+        .build();
+    let mut records = Vec::new();
+    let mut input = sample;
+    let mut output = vec![0u8; sample.len() + 16];
+    let mut ends = vec![0usize; 4096];
+    let (mut out_len, mut ends_len) = (0, 0);
+    let mut finished_input = false;
+
+    loop {
+        let (result, consumed, written, ended) =
+            reader.read_record(input, &mut output[out_len..], &mut ends[ends_len..]);
+        input = &input[consumed..];
+        out_len += written;
+        ends_len += ended;
+        match result {
+            ReadRecordResult::InputEmpty => {
+                if !complete {
+                    break;
+                }
+                finished_input = true;
+            }
+            ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => break,
+            ReadRecordResult::Record => {
+                let mut start = 0;
+                let fields = ends[..ends_len]
+                    .iter()
+                    .map(|&end| {
+                        let field = output[start..end].to_vec();
+                        start = end;
+                        field
+                    })
+                    .collect();
+                records.push(fields);
+                out_len = 0;
+                ends_len = 0;
+                if records.len() >= 500 {
+                    break;
+                }
+            }
+            ReadRecordResult::End => break,
+        }
+        if finished_input && input.is_empty() && result == ReadRecordResult::End {
+            break;
+        }
+    }
+    records
+}
+
+/// Detects the delimiter, quote and header of a delimited file from its first bytes.
+///
+/// `extension_hint` is the file's lowercase extension: `tsv` and `tab` prefer a tab. Given
+/// values (`Some`) are kept as they are.
+pub fn sniff_dialect(
+    sample: &[u8],
+    complete: bool,
+    extension_hint: Option<&str>,
+    delimiter: Option<u8>,
+    quote: Option<u8>,
+    header: Option<bool>,
+) -> Dialect {
+    let quote = quote.unwrap_or_else(|| sniff_quote(sample));
+    let delimiter = delimiter.unwrap_or_else(|| {
+        if matches!(extension_hint, Some("tsv" | "tab")) {
+            b'\t'
+        } else {
+            sniff_delimiter(sample, quote, complete)
+        }
+    });
+    let has_header = header.unwrap_or_else(|| {
+        let records = sample_records(sample, delimiter, quote, complete);
+        sniff_header(&records)
+    });
+    Dialect {
+        delimiter,
+        quote,
+        has_header,
+    }
+}
+
+/// Picks the candidate delimiter whose records most consistently have the same number of
+/// fields, preferring more fields, then the order of [`CANDIDATE_DELIMITERS`].
+fn sniff_delimiter(sample: &[u8], quote: u8, complete: bool) -> u8 {
+    let mut best = (b',', 0.0f64, 1usize);
+    for delimiter in CANDIDATE_DELIMITERS {
+        let records = sample_records(sample, delimiter, quote, complete);
+        if records.is_empty() {
+            continue;
+        }
+        let mut counts: Vec<usize> = records.iter().map(Vec::len).collect();
+        counts.sort_unstable();
+        let modal = mode(&counts);
+        if modal < 2 {
+            continue;
+        }
+        let consistency =
+            counts.iter().filter(|&&count| count == modal).count() as f64 / counts.len() as f64;
+        if consistency > best.1 || (consistency == best.1 && modal > best.2) {
+            best = (delimiter, consistency, modal);
+        }
+    }
+    best.0
+}
+
+fn mode(sorted: &[usize]) -> usize {
+    let mut best = (0, 0);
+    let mut index = 0;
+    while index < sorted.len() {
+        let value = sorted[index];
+        let run = sorted[index..].iter().take_while(|&&v| v == value).count();
+        if run > best.1 {
+            best = (value, run);
+        }
+        index += run;
+    }
+    best.0
+}
+
+/// Uses `'` as the quote only when fields start and end with it and no `"` appears at all.
+fn sniff_quote(sample: &[u8]) -> u8 {
+    if sample.contains(&b'"') {
+        return b'"';
+    }
+    let single_quoted_fields = sample
+        .windows(2)
+        .filter(|pair| pair[1] == b'\'' && matches!(pair[0], b',' | b'\t' | b';' | b'|' | b'\n'))
+        .count();
+    if single_quoted_fields > 0 {
+        b'\''
+    } else {
+        b'"'
+    }
+}
+
+/// Decides whether the first record is a header.
+///
+/// The first record is data when the rest of the sample has at least one column of numbers,
+/// booleans or dates and the first record's value fits that type in every such column.
+/// Otherwise (including files of text only, where the rows cannot tell) it is a header.
+fn sniff_header(records: &[Vec<Vec<u8>>]) -> bool {
+    let Some((first, body)) = records.split_first() else {
+        return true;
+    };
+    if body.is_empty() {
+        return true;
+    }
+
+    let mut typed_columns = 0;
+    for (index, value) in first.iter().enumerate() {
+        let mut body_shape = ColumnShape::default();
+        for record in body {
+            if let Some(field) = record.get(index) {
+                if !field.is_empty() {
+                    body_shape.observe(field);
+                }
+            }
+        }
+        let storage = body_shape.storage();
+        if matches!(storage, StorageKind::Text | StorageKind::Empty) {
+            continue;
+        }
+        typed_columns += 1;
+        if value.is_empty() {
+            continue;
+        }
+        let mut with_first = body_shape;
+        with_first.observe(value);
+        if with_first.storage() != storage {
+            return true;
+        }
+    }
+    typed_columns == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sniff(text: &str) -> Dialect {
+        sniff_dialect(text.as_bytes(), true, None, None, None, None)
+    }
+
+    #[test]
+    fn comma_with_header() {
+        let dialect = sniff("a,b,c\n1,2,x\n3,4,y\n");
+        assert_eq!(dialect.delimiter, b',');
+        assert!(dialect.has_header);
+    }
+
+    #[test]
+    fn semicolon_and_tab_detected() {
+        assert_eq!(sniff("a;b\n1,5;2\n3,5;4\n").delimiter, b';');
+        assert_eq!(sniff("a\tb\n1\t2\n").delimiter, b'\t');
+        assert_eq!(sniff("a|b|c\n1|2|3\n").delimiter, b'|');
+    }
+
+    #[test]
+    fn headerless_numbers_detected() {
+        assert!(!sniff("1,2,x\n3,4,y\n").has_header);
+        assert!(sniff("name,city\nann,paris\n").has_header);
+    }
+
+    #[test]
+    fn quoted_delimiters_ignored() {
+        let dialect = sniff("name,note\n\"a;b\",\"c;d\"\n\"e;f\",g\n");
+        assert_eq!(dialect.delimiter, b',');
+        assert_eq!(dialect.quote, b'"');
+    }
+
+    #[test]
+    fn single_quote_detected() {
+        assert_eq!(sniff("a,b\n'x,y',1\n'z',2\n").quote, b'\'');
+    }
+}

@@ -1,0 +1,566 @@
+//! The profile of a table: per-column statistics, duplicate rows, memory and correlations,
+//! computed chunk by chunk by a [`Profiler`].
+
+pub mod correlation;
+pub mod counts;
+pub mod numeric;
+pub mod summation;
+pub mod temporal;
+pub mod text;
+
+use std::collections::HashSet;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use crate::datetime::format_span;
+use crate::error::{AnalyticsError, Result};
+use crate::infer::{text_kind, ColumnKind, StorageKind};
+use crate::load::{ColumnPlan, ReadInfo};
+use correlation::{correlations, CorrelationInput, CorrelationMatrix};
+use numeric::NumericColumn;
+use temporal::{BooleanColumn, TemporalColumn};
+use text::TextColumn;
+
+/// How many of the strongest correlation pairs a profile lists.
+pub const STRONGEST_PAIRS: usize = 5;
+
+/// The profile of a table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    /// Rows profiled (after the row limit and the sample).
+    pub rows: u64,
+    /// Number of profiled columns.
+    pub column_count: usize,
+    /// Rows equal in every profiled column to an earlier row, as pandas' `duplicated()`.
+    pub duplicate_rows: u64,
+    /// Estimated bytes of the typed columns in memory (Arrow layout: 8 bytes per number or
+    /// datetime, 4 per date, 1 bit per boolean, 16-byte views plus the text bytes per string).
+    pub memory_bytes: u64,
+    /// Statistics of each column, in file order.
+    pub columns: Vec<ColumnStats>,
+    /// Correlations between number columns.
+    pub correlations: Correlations,
+    /// How the file was read.
+    pub read: ReadInfo,
+}
+
+/// Pearson and Spearman matrices and the strongest pairs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Correlations {
+    /// Pearson's r between number (and boolean) columns.
+    pub pearson: CorrelationMatrix,
+    /// Spearman's rho between the same columns.
+    pub spearman: CorrelationMatrix,
+    /// Pairs of different columns with the largest absolute Pearson correlation.
+    pub strongest: Vec<CorrelationPair>,
+}
+
+/// A pair of columns and their correlations.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrelationPair {
+    /// First column.
+    pub left: String,
+    /// Second column.
+    pub right: String,
+    /// Pearson's r.
+    pub pearson: Option<f64>,
+    /// Spearman's rho.
+    pub spearman: Option<f64>,
+}
+
+/// A value and its count.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueCount {
+    /// The value (text, ISO date or boolean).
+    pub value: Value,
+    /// Occurrences.
+    pub count: u64,
+}
+
+/// Lengths of text values in characters.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LengthStats {
+    /// Shortest value.
+    pub min: u64,
+    /// Mean length.
+    pub mean: f64,
+    /// Longest value.
+    pub max: u64,
+}
+
+/// Statistics of one column. Fields that do not apply to the column's type are `None`
+/// (`null` in JSON). Non-finite numbers are written to JSON as the strings `"Infinity"`,
+/// `"-Infinity"` and `"NaN"`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnStats {
+    /// Column name.
+    pub name: String,
+    /// Inferred type.
+    pub dtype: ColumnKind,
+    /// Non-missing values.
+    pub count: u64,
+    /// Missing values: empty fields, configured markers, and `nan` in number columns.
+    pub missing: u64,
+    /// Distinct non-missing values.
+    pub unique: u64,
+    #[serde(serialize_with = "number")]
+    pub mean: Option<f64>,
+    /// Sample standard deviation (ddof = 1).
+    #[serde(serialize_with = "number")]
+    pub std: Option<f64>,
+    /// Minimum: a number, or an ISO 8601 string for dates.
+    pub min: Option<Value>,
+    /// First quartile (linear interpolation).
+    #[serde(serialize_with = "number")]
+    pub p25: Option<f64>,
+    /// Median.
+    #[serde(serialize_with = "number")]
+    pub p50: Option<f64>,
+    /// Third quartile.
+    #[serde(serialize_with = "number")]
+    pub p75: Option<f64>,
+    /// Maximum: a number, or an ISO 8601 string for dates.
+    pub max: Option<Value>,
+    /// Most frequent value of non-number columns; ties go to the value seen first.
+    pub top: Option<Value>,
+    /// Count of `top`.
+    pub freq: Option<u64>,
+    /// Values equal to zero.
+    pub zeros: Option<u64>,
+    /// Values below zero.
+    pub negatives: Option<u64>,
+    /// Values that are `inf` or `-inf`.
+    pub infinite: Option<u64>,
+    /// pandas' bias-corrected sample skewness.
+    #[serde(serialize_with = "number")]
+    pub skew: Option<f64>,
+    /// Values outside [p25 − 1.5 × IQR, p75 + 1.5 × IQR].
+    pub outliers: Option<u64>,
+    /// Most frequent values, most frequent first.
+    pub top_values: Option<Vec<ValueCount>>,
+    /// Lengths of text values.
+    pub length: Option<LengthStats>,
+    /// Time between the earliest and latest date, such as `364d 23h`.
+    pub span: Option<String>,
+    /// The same span in seconds.
+    pub span_seconds: Option<f64>,
+    /// Counts of values in equal-width bins between min and max.
+    pub histogram: Option<Vec<u64>>,
+}
+
+fn number<S: Serializer>(
+    value: &Option<f64>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match value {
+        None => serializer.serialize_none(),
+        Some(value) if value.is_finite() => serializer.serialize_f64(*value),
+        Some(value) if value.is_nan() => serializer.serialize_str("NaN"),
+        Some(value) if *value > 0.0 => serializer.serialize_str("Infinity"),
+        Some(_) => serializer.serialize_str("-Infinity"),
+    }
+}
+
+fn number_value(value: f64) -> Value {
+    if value.is_finite() {
+        Value::from(value)
+    } else if value.is_nan() {
+        Value::from("NaN")
+    } else if value > 0.0 {
+        Value::from("Infinity")
+    } else {
+        Value::from("-Infinity")
+    }
+}
+
+impl ColumnStats {
+    fn empty(name: &str, dtype: ColumnKind) -> Self {
+        Self {
+            name: name.to_string(),
+            dtype,
+            count: 0,
+            missing: 0,
+            unique: 0,
+            mean: None,
+            std: None,
+            min: None,
+            p25: None,
+            p50: None,
+            p75: None,
+            max: None,
+            top: None,
+            freq: None,
+            zeros: None,
+            negatives: None,
+            infinite: None,
+            skew: None,
+            outliers: None,
+            top_values: None,
+            length: None,
+            span: None,
+            span_seconds: None,
+            histogram: None,
+        }
+    }
+}
+
+enum Accumulator {
+    Numeric(NumericColumn),
+    Boolean(BooleanColumn),
+    Temporal(TemporalColumn),
+    Text(TextColumn),
+    Empty { rows: u64 },
+}
+
+impl Accumulator {
+    fn ingest(&mut self, series: &Series) -> Result<Vec<u64>> {
+        match self {
+            Accumulator::Numeric(column) => column.ingest(series),
+            Accumulator::Boolean(column) => column.ingest(series),
+            Accumulator::Temporal(column) => column.ingest(series),
+            Accumulator::Text(column) => column.ingest(series),
+            Accumulator::Empty { rows } => {
+                *rows += series.len() as u64;
+                Ok(vec![numeric::MISSING_HASH; series.len()])
+            }
+        }
+    }
+}
+
+/// Computes a [`Profile`] from typed chunks of a table, in row order.
+pub struct Profiler {
+    names: Vec<String>,
+    accumulators: Vec<Accumulator>,
+    row_hashes: HashSet<u128, std::hash::BuildHasherDefault<counts::PrehashedHasher>>,
+    rows: u64,
+    top_k: usize,
+}
+
+impl Profiler {
+    /// Creates a profiler for the planned columns.
+    pub fn new(columns: &[ColumnPlan], top_k: usize) -> Self {
+        let accumulators = columns
+            .iter()
+            .map(|column| match column.storage {
+                StorageKind::Integer => Accumulator::Numeric(NumericColumn::new(true)),
+                StorageKind::Float => Accumulator::Numeric(NumericColumn::new(false)),
+                StorageKind::Boolean => Accumulator::Boolean(BooleanColumn::default()),
+                StorageKind::Temporal { has_time, .. } => {
+                    Accumulator::Temporal(TemporalColumn::new(has_time))
+                }
+                StorageKind::Text => Accumulator::Text(TextColumn::new(top_k)),
+                StorageKind::Empty => Accumulator::Empty { rows: 0 },
+            })
+            .collect();
+        Self {
+            names: columns.iter().map(|column| column.name.clone()).collect(),
+            accumulators,
+            row_hashes: HashSet::default(),
+            rows: 0,
+            top_k: top_k.max(1),
+        }
+    }
+
+    /// Creates a profiler for a frame that is already typed (as [`crate::load_frame`]
+    /// returns it): Int64, Float64, Boolean, Date, Datetime and String columns.
+    pub fn for_frame(frame: &DataFrame, top_k: usize) -> Self {
+        let plans: Vec<ColumnPlan> = frame
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(index, column)| ColumnPlan {
+                name: column.name().to_string(),
+                index,
+                storage: storage_of(column),
+            })
+            .collect();
+        Self::new(&plans, top_k)
+    }
+
+    /// Adds a typed chunk whose columns are in the planned order.
+    pub fn ingest(&mut self, chunk: &DataFrame) -> Result<()> {
+        let columns = chunk.columns();
+        if columns.len() != self.accumulators.len() {
+            return Err(AnalyticsError::InvalidOption(format!(
+                "chunk has {} columns where the profile expects {}",
+                columns.len(),
+                self.accumulators.len()
+            )));
+        }
+        let hashes: Vec<Vec<u64>> = self
+            .accumulators
+            .par_iter_mut()
+            .zip(columns.par_iter())
+            .map(|(accumulator, column)| accumulator.ingest(column.as_materialized_series()))
+            .collect::<Result<_>>()?;
+
+        let height = chunk.height();
+        self.row_hashes.reserve(height);
+        for row in 0..height {
+            let mut hash: u128 = 0x243F_6A88_85A3_08D3_1319_8A2E_0370_7344;
+            for column in &hashes {
+                hash = (hash.rotate_left(29) ^ u128::from(column[row]))
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835);
+            }
+            self.row_hashes.insert(hash);
+        }
+        self.rows += height as u64;
+        Ok(())
+    }
+
+    /// Computes the profile.
+    pub fn finish(self, read: ReadInfo) -> Profile {
+        let top_k = self.top_k;
+        let rows = self.rows;
+
+        // Sorting dominates the work, so number columns are sorted in parallel.
+        let sorted: Vec<Option<Vec<(f64, u64)>>> = self
+            .accumulators
+            .par_iter()
+            .map(|accumulator| match accumulator {
+                Accumulator::Numeric(column) => Some(column.sorted_with_rows()),
+                Accumulator::Boolean(column) if column.missing() == 0 => {
+                    let mut pairs: Vec<(f64, u64)> = column
+                        .values
+                        .iter()
+                        .enumerate()
+                        .map(|(row, &value)| (value, row as u64))
+                        .collect();
+                    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    Some(pairs)
+                }
+                _ => None,
+            })
+            .collect();
+
+        let columns: Vec<ColumnStats> = self
+            .accumulators
+            .par_iter()
+            .zip(self.names.par_iter())
+            .zip(sorted.par_iter())
+            .map(|((accumulator, name), sorted)| {
+                column_stats(name, accumulator, sorted.as_deref(), top_k, rows)
+            })
+            .collect();
+
+        let inputs: Vec<CorrelationInput<'_>> = self
+            .accumulators
+            .iter()
+            .zip(&self.names)
+            .zip(&sorted)
+            .filter_map(|((accumulator, name), sorted)| {
+                let values = match accumulator {
+                    Accumulator::Numeric(column) => &column.values,
+                    Accumulator::Boolean(column) => &column.values,
+                    _ => return None,
+                };
+                Some(CorrelationInput {
+                    name,
+                    values,
+                    sorted: sorted.as_deref()?,
+                })
+            })
+            .collect();
+        let (pearson, spearman) = correlations(&inputs);
+        let strongest = strongest_pairs(&pearson, &spearman);
+
+        let memory_bytes = columns
+            .iter()
+            .zip(&self.accumulators)
+            .map(|(stats, accumulator)| estimated_bytes(stats, accumulator, rows))
+            .sum();
+
+        Profile {
+            rows,
+            column_count: columns.len(),
+            duplicate_rows: rows - self.row_hashes.len() as u64,
+            memory_bytes,
+            columns,
+            correlations: Correlations {
+                pearson,
+                spearman,
+                strongest,
+            },
+            read,
+        }
+    }
+}
+
+fn storage_of(column: &Column) -> StorageKind {
+    if column.null_count() == column.len() {
+        return StorageKind::Empty;
+    }
+    match column.dtype() {
+        DataType::Int64 => StorageKind::Integer,
+        DataType::Float64 => StorageKind::Float,
+        DataType::Boolean => StorageKind::Boolean,
+        DataType::Date => StorageKind::Temporal {
+            layout: crate::datetime::DateLayout::Iso,
+            has_time: false,
+        },
+        DataType::Datetime(_, _) => StorageKind::Temporal {
+            layout: crate::datetime::DateLayout::Iso,
+            has_time: true,
+        },
+        _ => StorageKind::Text,
+    }
+}
+
+fn column_stats(
+    name: &str,
+    accumulator: &Accumulator,
+    sorted: Option<&[(f64, u64)]>,
+    top_k: usize,
+    rows: u64,
+) -> ColumnStats {
+    match accumulator {
+        Accumulator::Numeric(column) => {
+            let stats = column.finish(sorted.unwrap_or_default());
+            let kind = if column.integer {
+                ColumnKind::Integer
+            } else {
+                ColumnKind::Float
+            };
+            let mut result = ColumnStats::empty(name, kind);
+            let bound = |value: Option<f64>, exact: Option<i64>| match exact {
+                Some(exact) => Some(Value::from(exact)),
+                None => value.map(number_value),
+            };
+            result.count = stats.count;
+            result.missing = stats.missing;
+            result.unique = stats.unique;
+            result.mean = stats.mean;
+            result.std = stats.std;
+            result.min = bound(stats.min, stats.int_range.map(|range| range.0));
+            result.max = bound(stats.max, stats.int_range.map(|range| range.1));
+            result.p25 = stats.p25;
+            result.p50 = stats.p50;
+            result.p75 = stats.p75;
+            result.zeros = Some(stats.zeros);
+            result.negatives = Some(stats.negatives);
+            result.infinite = Some(stats.infinite);
+            result.skew = stats.skew;
+            result.outliers = Some(stats.outliers);
+            result.histogram = Some(stats.histogram);
+            result
+        }
+        Accumulator::Boolean(column) => {
+            let stats = column.finish();
+            let mut result = ColumnStats::empty(name, ColumnKind::Boolean);
+            result.count = stats.count;
+            result.missing = stats.missing;
+            result.unique = stats.unique;
+            set_top(
+                &mut result,
+                stats
+                    .top
+                    .into_iter()
+                    .map(|(value, count)| (Value::from(value), count)),
+            );
+            result
+        }
+        Accumulator::Temporal(column) => {
+            let stats = column.finish(top_k);
+            let kind = if column.has_time {
+                ColumnKind::Datetime
+            } else {
+                ColumnKind::Date
+            };
+            let mut result = ColumnStats::empty(name, kind);
+            result.count = stats.count;
+            result.missing = stats.missing;
+            result.unique = stats.unique;
+            result.min = stats.min.map(Value::from);
+            result.max = stats.max.map(Value::from);
+            result.span = stats.span_millis.map(format_span);
+            result.span_seconds = stats.span_millis.map(|millis| millis as f64 / 1000.0);
+            set_top(
+                &mut result,
+                stats
+                    .top
+                    .into_iter()
+                    .map(|(value, count)| (Value::from(value), count)),
+            );
+            result
+        }
+        Accumulator::Text(column) => {
+            let stats = column.finish();
+            let mut result = ColumnStats::empty(name, text_kind(stats.unique, stats.count));
+            result.count = stats.count;
+            result.missing = stats.missing;
+            result.unique = stats.unique;
+            result.length = stats
+                .length
+                .map(|(min, mean, max)| LengthStats { min, mean, max });
+            set_top(
+                &mut result,
+                stats
+                    .top
+                    .into_iter()
+                    .map(|(value, count)| (Value::from(value), count)),
+            );
+            result
+        }
+        Accumulator::Empty { .. } => {
+            let mut result = ColumnStats::empty(name, ColumnKind::Empty);
+            result.missing = rows;
+            result
+        }
+    }
+}
+
+fn set_top(result: &mut ColumnStats, top: impl Iterator<Item = (Value, u64)>) {
+    let values: Vec<ValueCount> = top
+        .map(|(value, count)| ValueCount { value, count })
+        .collect();
+    if let Some(first) = values.first() {
+        result.top = Some(first.value.clone());
+        result.freq = Some(first.count);
+    }
+    result.top_values = Some(values);
+}
+
+fn strongest_pairs(
+    pearson: &CorrelationMatrix,
+    spearman: &CorrelationMatrix,
+) -> Vec<CorrelationPair> {
+    let mut pairs = Vec::new();
+    for i in 0..pearson.columns.len() {
+        for j in 0..i {
+            if let Some(value) = pearson.values[i][j] {
+                pairs.push((value.abs(), j, i));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    pairs
+        .into_iter()
+        .take(STRONGEST_PAIRS)
+        .map(|(_, j, i)| CorrelationPair {
+            left: pearson.columns[j].clone(),
+            right: pearson.columns[i].clone(),
+            pearson: pearson.values[i][j],
+            spearman: spearman.values[i][j],
+        })
+        .collect()
+}
+
+fn estimated_bytes(stats: &ColumnStats, accumulator: &Accumulator, rows: u64) -> u64 {
+    let validity = if stats.missing > 0 {
+        rows.div_ceil(8)
+    } else {
+        0
+    };
+    let values = match accumulator {
+        Accumulator::Numeric(_) => rows * 8,
+        Accumulator::Boolean(_) => rows.div_ceil(8),
+        Accumulator::Temporal(column) if column.has_time => rows * 8,
+        Accumulator::Temporal(_) => rows * 4,
+        Accumulator::Text(column) => rows * 16 + column.finish_bytes(),
+        Accumulator::Empty { .. } => 0,
+    };
+    values + validity
+}

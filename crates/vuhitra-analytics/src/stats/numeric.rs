@@ -1,0 +1,348 @@
+//! Statistics of number columns, defined as pandas defines them: sample standard deviation
+//! (ddof = 1), quartiles by linear interpolation, pandas' bias-corrected skew, and outliers
+//! outside 1.5 × IQR of the quartiles.
+
+use polars::prelude::*;
+
+use crate::error::{AnalyticsError, Result};
+use crate::stats::summation::{buffered_sum, pairwise_sum};
+
+/// Number of bins of the histogram drawn as a sparkline.
+pub const HISTOGRAM_BINS: usize = 16;
+
+/// Accumulates a number column; missing values (null or NaN) are stored as NaN so rows stay
+/// aligned for correlations.
+#[derive(Debug, Default)]
+pub struct NumericColumn {
+    /// One value per row, NaN where missing.
+    pub values: Vec<f64>,
+    /// Whether the column holds integers.
+    pub integer: bool,
+    int_min: Option<i64>,
+    int_max: Option<i64>,
+    missing: u64,
+}
+
+/// Statistics of a number column.
+#[derive(Debug, Clone, Default)]
+pub struct NumericStats {
+    pub count: u64,
+    pub missing: u64,
+    pub unique: u64,
+    pub mean: Option<f64>,
+    pub std: Option<f64>,
+    pub min: Option<f64>,
+    pub p25: Option<f64>,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub max: Option<f64>,
+    /// Exact integer minimum and maximum of integer columns.
+    pub int_range: Option<(i64, i64)>,
+    pub zeros: u64,
+    pub negatives: u64,
+    pub infinite: u64,
+    pub skew: Option<f64>,
+    pub outliers: u64,
+    pub histogram: Vec<u64>,
+}
+
+impl NumericColumn {
+    /// Creates an empty accumulator for an integer or float column.
+    pub fn new(integer: bool) -> Self {
+        Self {
+            integer,
+            ..Self::default()
+        }
+    }
+
+    /// Appends a chunk of the column and returns one hash per row for duplicate detection.
+    pub fn ingest(&mut self, series: &Series) -> Result<Vec<u64>> {
+        let mut hashes = Vec::with_capacity(series.len());
+        if self.integer {
+            let values = series
+                .i64()
+                .map_err(|error| AnalyticsError::polars("reading integers", error))?;
+            for value in values.iter() {
+                match value {
+                    Some(value) => {
+                        self.int_min = Some(self.int_min.map_or(value, |min| min.min(value)));
+                        self.int_max = Some(self.int_max.map_or(value, |max| max.max(value)));
+                        self.values.push(value as f64);
+                        hashes.push(mix64(value as u64));
+                    }
+                    None => {
+                        self.missing += 1;
+                        self.values.push(f64::NAN);
+                        hashes.push(MISSING_HASH);
+                    }
+                }
+            }
+        } else {
+            let values = series
+                .f64()
+                .map_err(|error| AnalyticsError::polars("reading floats", error))?;
+            for value in values.iter() {
+                match value {
+                    Some(value) if !value.is_nan() => {
+                        // Adding 0.0 turns -0.0 into 0.0, which pandas counts as the same value.
+                        let value = value + 0.0;
+                        self.values.push(value);
+                        hashes.push(mix64(value.to_bits()));
+                    }
+                    _ => {
+                        self.missing += 1;
+                        self.values.push(f64::NAN);
+                        hashes.push(MISSING_HASH);
+                    }
+                }
+            }
+        }
+        Ok(hashes)
+    }
+
+    /// Number of missing values.
+    pub fn missing(&self) -> u64 {
+        self.missing
+    }
+
+    /// The non-missing values with their row numbers, sorted by value.
+    pub fn sorted_with_rows(&self) -> Vec<(f64, u64)> {
+        use rayon::prelude::*;
+        let mut sorted: Vec<(f64, u64)> = self
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(_, value)| !value.is_nan())
+            .map(|(row, &value)| (value, row as u64))
+            .collect();
+        sorted.par_sort_unstable_by(|left, right| left.0.total_cmp(&right.0));
+        sorted
+    }
+
+    /// Computes the column's statistics from its values sorted by [`Self::sorted_with_rows`].
+    pub fn finish(&self, sorted: &[(f64, u64)]) -> NumericStats {
+        let rows = self.values.len();
+        let count = sorted.len();
+        let mut stats = NumericStats {
+            count: count as u64,
+            missing: self.missing,
+            ..NumericStats::default()
+        };
+        if count == 0 {
+            return stats;
+        }
+
+        let values = &self.values;
+        let present = |index: usize| {
+            let value = values[index];
+            if value.is_nan() {
+                0.0
+            } else {
+                value
+            }
+        };
+
+        // pandas sums with numpy after filling missing values with 0; an integer column
+        // without missing values is cast to float64 in buffers during the sum.
+        let sum = if self.integer && self.missing == 0 {
+            buffered_sum(rows, &present)
+        } else {
+            pairwise_sum(rows, &present)
+        };
+        let n = count as f64;
+        let mean = sum / n;
+        stats.mean = Some(mean);
+
+        let deviation = |index: usize| {
+            let value = values[index];
+            if value.is_nan() {
+                0.0
+            } else {
+                mean - value
+            }
+        };
+        let m2 = pairwise_sum(rows, &|index| deviation(index).powi(2));
+        stats.std = (count > 1).then(|| (m2 / (n - 1.0)).sqrt());
+        stats.skew = skew(rows, count, &present, values);
+
+        stats.min = Some(sorted[0].0);
+        stats.max = Some(sorted[count - 1].0);
+        if self.integer {
+            stats.int_range = self.int_min.zip(self.int_max);
+        }
+        let quantile = |q: f64| quantile_linear(sorted, q);
+        let (p25, p50, p75) = (quantile(0.25), quantile(0.5), quantile(0.75));
+        stats.p25 = Some(p25);
+        stats.p50 = Some(p50);
+        stats.p75 = Some(p75);
+
+        let iqr = p75 - p25;
+        let (low, high) = (p25 - 1.5 * iqr, p75 + 1.5 * iqr);
+        let mut unique = 0u64;
+        let mut previous: Option<f64> = None;
+        for &(value, _) in sorted {
+            if previous != Some(value) {
+                unique += 1;
+                previous = Some(value);
+            }
+            if value == 0.0 {
+                stats.zeros += 1;
+            }
+            if value < 0.0 {
+                stats.negatives += 1;
+            }
+            if value.is_infinite() {
+                stats.infinite += 1;
+            }
+            if value < low || value > high {
+                stats.outliers += 1;
+            }
+        }
+        stats.unique = unique;
+        stats.histogram = histogram(sorted);
+        stats
+    }
+}
+
+/// pandas' `nanskew`: the adjusted Fisher-Pearson coefficient, 0 when the second moment is
+/// below 1e-14, undefined below three values.
+fn skew(rows: usize, count: usize, present: &impl Fn(usize) -> f64, values: &[f64]) -> Option<f64> {
+    if count < 3 {
+        return None;
+    }
+    let n = count as f64;
+    let mean = pairwise_sum(rows, present) / n;
+    let adjusted = |index: usize| {
+        if values[index].is_nan() {
+            0.0
+        } else {
+            values[index] - mean
+        }
+    };
+    let zero_small = |value: f64| if value.abs() < 1e-14 { 0.0 } else { value };
+    let m2 = zero_small(pairwise_sum(rows, &|index| adjusted(index).powi(2)));
+    let m3 = zero_small(pairwise_sum(rows, &|index| {
+        let a = adjusted(index);
+        a * a * a
+    }));
+    if m2 == 0.0 {
+        return Some(0.0);
+    }
+    Some((n * (n - 1.0).sqrt() / (n - 2.0)) * (m3 / m2.powf(1.5)))
+}
+
+/// The `q` quantile of sorted values with linear interpolation, computed as numpy's
+/// `percentile(method="linear")` does, including its way of interpolating.
+pub fn quantile_linear(sorted: &[(f64, u64)], q: f64) -> f64 {
+    let n = sorted.len();
+    let position = n as f64 * q + (1.0 - q) - 1.0;
+    let below = position.floor().clamp(0.0, (n - 1) as f64);
+    let index = below as usize;
+    let next = (index + 1).min(n - 1);
+    let gamma = position - below;
+    let (a, b) = (sorted[index].0, sorted[next].0);
+    let difference = b - a;
+    if gamma >= 0.5 {
+        b - difference * (1.0 - gamma)
+    } else {
+        a + difference * gamma
+    }
+}
+
+/// Counts of finite values in [`HISTOGRAM_BINS`] equal-width bins between min and max.
+fn histogram(sorted: &[(f64, u64)]) -> Vec<u64> {
+    let finite: Vec<f64> = sorted
+        .iter()
+        .map(|&(value, _)| value)
+        .filter(|value| value.is_finite())
+        .collect();
+    let (Some(&min), Some(&max)) = (finite.first(), finite.last()) else {
+        return Vec::new();
+    };
+    let mut bins = vec![0u64; HISTOGRAM_BINS];
+    let width = (max - min) / HISTOGRAM_BINS as f64;
+    for value in finite {
+        let bin = if width > 0.0 {
+            (((value - min) / width) as usize).min(HISTOGRAM_BINS - 1)
+        } else {
+            0
+        };
+        bins[bin] += 1;
+    }
+    bins
+}
+
+/// Hash of a missing value in row hashes.
+pub const MISSING_HASH: u64 = 0x6A09_E667_F3BC_C908;
+
+/// A fast 64-bit mixer (SplitMix64's finaliser) for hashing numbers into row hashes.
+pub fn mix64(value: u64) -> u64 {
+    let mut z = value.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats_of(values: &[Option<f64>]) -> NumericStats {
+        let mut column = NumericColumn::new(false);
+        let series = Series::new("x".into(), values);
+        column.ingest(&series).unwrap();
+        let sorted = column.sorted_with_rows();
+        column.finish(&sorted)
+    }
+
+    #[test]
+    fn describe_like_pandas() {
+        // pandas 2.2.3: Series([1, 2, 3, 4, None, 10]).describe() and .skew()
+        let stats = stats_of(&[Some(1.0), Some(2.0), Some(3.0), Some(4.0), None, Some(10.0)]);
+        assert_eq!(stats.count, 5);
+        assert_eq!(stats.missing, 1);
+        assert_eq!(stats.mean, Some(4.0));
+        assert!((stats.std.unwrap() - 3.5355339059327378).abs() < 1e-15);
+        assert_eq!(stats.p25, Some(2.0));
+        assert_eq!(stats.p50, Some(3.0));
+        assert_eq!(stats.p75, Some(4.0));
+        assert!((stats.skew.unwrap() - 1.697056274847714).abs() < 1e-12);
+        assert_eq!(stats.outliers, 1);
+    }
+
+    #[test]
+    fn quantiles_interpolate() {
+        let sorted: Vec<(f64, u64)> = [1.0, 2.0, 3.0, 4.0].iter().map(|&v| (v, 0)).collect();
+        assert_eq!(quantile_linear(&sorted, 0.25), 1.75);
+        assert_eq!(quantile_linear(&sorted, 0.5), 2.5);
+        assert_eq!(quantile_linear(&sorted, 0.75), 3.25);
+        assert_eq!(quantile_linear(&sorted[..1], 0.75), 1.0);
+    }
+
+    #[test]
+    fn infinities_and_signs_counted() {
+        let stats = stats_of(&[
+            Some(f64::INFINITY),
+            Some(-1.0),
+            Some(0.0),
+            Some(-0.0),
+            Some(f64::NAN),
+        ]);
+        assert_eq!(stats.count, 4);
+        assert_eq!(stats.missing, 1);
+        assert_eq!(stats.infinite, 1);
+        assert_eq!(stats.negatives, 1);
+        assert_eq!(stats.zeros, 2);
+        assert_eq!(stats.unique, 3);
+        assert_eq!(stats.mean, Some(f64::INFINITY));
+        assert!(stats.std.unwrap().is_nan());
+    }
+
+    #[test]
+    fn constant_column_has_zero_skew() {
+        let stats = stats_of(&[Some(5.0), Some(5.0), Some(5.0)]);
+        assert_eq!(stats.std, Some(0.0));
+        assert_eq!(stats.skew, Some(0.0));
+        assert_eq!(stats.histogram.iter().sum::<u64>(), 3);
+    }
+}
