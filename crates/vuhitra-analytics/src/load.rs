@@ -352,12 +352,12 @@ fn frame_storage(column: &Column, na_values: &[String]) -> Option<StorageKind> {
     Some(storage)
 }
 
-/// Makes column names unique the way pandas does (`a`, `a.1`, `a.2`) and names empty ones
+/// Makes column names unique (`a`, `a.1`, `a.2`, as pandas does) and names empty ones
 /// `Unnamed: N`; each change is recorded as a warning.
 pub fn unique_names(raw: &[String], warnings: &mut Vec<String>) -> Vec<String> {
     let mut names: Vec<String> = Vec::with_capacity(raw.len());
     for (index, name) in raw.iter().enumerate() {
-        let mut candidate = if name.is_empty() {
+        let base = if name.is_empty() {
             let generated = format!("Unnamed: {index}");
             warnings.push(format!(
                 "column {} has no name; it is called {generated:?}",
@@ -367,20 +367,24 @@ pub fn unique_names(raw: &[String], warnings: &mut Vec<String>) -> Vec<String> {
         } else {
             name.clone()
         };
-        if names.contains(&candidate) || raw[index + 1..].contains(&candidate) && name.is_empty() {
-            let base = candidate.clone();
-            let mut suffix = 1;
-            while names.contains(&candidate) || raw.contains(&candidate) && candidate != base {
-                candidate = format!("{base}.{suffix}");
-                suffix += 1;
-            }
-            let message = format!(
-                "duplicate column name {base:?} (column {}) renamed to {candidate:?}",
-                index + 1
-            );
-            warn!("{message}");
-            warnings.push(message);
+        if !names.contains(&base) {
+            names.push(base);
+            continue;
         }
+
+        // The new name must not clash with an earlier name or a later header.
+        let mut suffix = 1;
+        let mut candidate = format!("{base}.{suffix}");
+        while names.contains(&candidate) || raw.contains(&candidate) {
+            suffix += 1;
+            candidate = format!("{base}.{suffix}");
+        }
+        let message = format!(
+            "duplicate column name {base:?} (column {}) renamed to {candidate:?}",
+            index + 1
+        );
+        warn!("{message}");
+        warnings.push(message);
         names.push(candidate);
     }
     names

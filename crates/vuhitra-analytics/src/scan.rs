@@ -122,6 +122,7 @@ pub fn scan_csv(
 
         let mut input = &block[..filled];
         loop {
+            let flushing = at_eof && input.is_empty();
             let (result, consumed, written, ended) =
                 reader.read_record(input, &mut output[out_len..], &mut ends[ends_len..]);
             input = &input[consumed..];
@@ -139,6 +140,7 @@ pub fn scan_csv(
                 ReadRecordResult::OutputFull => output.resize(output.len() * 2, 0),
                 ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
                 ReadRecordResult::Record => {
+                    state.last_record_ended_by_eof = flushing;
                     let done = state.record(&output[..out_len], &ends[..ends_len], offset)?;
                     out_len = 0;
                     ends_len = 0;
@@ -179,6 +181,7 @@ struct ScanState<'a> {
     chunk_rows: u64,
     record_start: u64,
     last_record_start: u64,
+    last_record_ended_by_eof: bool,
     ragged: Vec<(u64, usize)>,
     ragged_more: u64,
 }
@@ -197,6 +200,7 @@ impl<'a> ScanState<'a> {
             chunk_rows: 0,
             record_start: base,
             last_record_start: base,
+            last_record_ended_by_eof: false,
             ragged: Vec::new(),
             ragged_more: 0,
         }
@@ -275,20 +279,20 @@ impl<'a> ScanState<'a> {
     }
 
     fn finish(mut self, file: &mut File, end: u64) -> Result<CsvScan> {
-        // An odd number of quotes in an unterminated last record means a quote never closed.
-        if self.record_start == end && end > self.last_record_start {
+        // A last record that only the end of the file ended is unclosed when it still ends
+        // with a line break (which would otherwise have ended it) or has an odd number of
+        // quotes.
+        if self.last_record_ended_by_eof {
             let tail = read_range(file, self.last_record_start, end).map_err(|source| {
                 AnalyticsError::Io {
                     path: self.path.to_path_buf(),
                     source,
                 }
             })?;
-            let terminated = matches!(tail.last(), Some(b'\n' | b'\r'));
-            let quotes = tail
-                .iter()
-                .filter(|&&byte| byte == self.settings.dialect.quote)
-                .count();
-            if !terminated && quotes % 2 == 1 {
+            let ends_with_break = matches!(tail.last(), Some(b'\n' | b'\r'));
+            let quote = self.settings.dialect.quote;
+            let quotes = tail.iter().filter(|&&byte| byte == quote).count();
+            if ends_with_break || quotes % 2 == 1 {
                 let line = line_of(file, self.last_record_start).unwrap_or(0);
                 return Err(AnalyticsError::UnclosedQuote {
                     path: self.path.to_path_buf(),

@@ -1,0 +1,299 @@
+//! Bad and unusual input: each case must end in a clear error or a correct profile, never a
+//! panic.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use vuhitra_analytics::{
+    load_frame, profile_file, AnalyticsError, ColumnKind, ColumnStats, Encoding, LoadOptions,
+    NoProgress, Profile, RaggedRow,
+};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+fn fixture(name: &str, bytes: &[u8]) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+    Fixture { _dir: dir, path }
+}
+
+fn profile(path: &Path, options: &LoadOptions) -> Result<Profile, AnalyticsError> {
+    profile_file(path, options, &NoProgress)
+}
+
+fn column<'a>(profile: &'a Profile, name: &str) -> &'a ColumnStats {
+    profile
+        .columns
+        .iter()
+        .find(|column| column.name == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+}
+
+#[test]
+fn empty_file_rejected() {
+    let file = fixture("empty.csv", b"");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    assert!(matches!(error, AnalyticsError::Empty { .. }), "{error}");
+    assert!(error.to_string().contains("empty.csv"), "{error}");
+}
+
+#[test]
+fn blank_file_rejected() {
+    let file = fixture("blank.csv", b"\n\r\n  \n");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    assert!(matches!(error, AnalyticsError::Empty { .. }), "{error}");
+}
+
+#[test]
+fn header_only_rejected() {
+    let file = fixture("header.csv", b"a,b,c\n");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    assert!(
+        matches!(error, AnalyticsError::HeaderOnly { columns: 3, .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("no data rows"), "{error}");
+}
+
+#[test]
+fn ragged_rows_listed_with_lines() {
+    let file = fixture("ragged.csv", b"a,b,c\n1,2,3\n4,5\n6,7,8\n9,10,11,12\n");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    let AnalyticsError::RaggedRows {
+        expected,
+        rows,
+        more,
+        ..
+    } = &error
+    else {
+        panic!("expected ragged rows, got {error}");
+    };
+    assert_eq!(*expected, 3);
+    assert_eq!(*more, 0);
+    assert_eq!(rows[0], RaggedRow { line: 3, fields: 2 });
+    assert_eq!(rows[1], RaggedRow { line: 5, fields: 4 });
+    let message = error.to_string();
+    assert!(message.contains("line 3 has 2 fields"), "{message}");
+    assert!(message.contains("line 5 has 4 fields"), "{message}");
+}
+
+#[test]
+fn ragged_line_counts_quoted_newlines() {
+    let file = fixture("ragged.csv", b"a,b\n\"x\ny\",1\r\n2\r\n");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    let AnalyticsError::RaggedRows { rows, .. } = &error else {
+        panic!("expected ragged rows, got {error}");
+    };
+    assert_eq!(rows[0], RaggedRow { line: 4, fields: 1 });
+}
+
+#[test]
+fn many_ragged_rows_summarised() {
+    let mut text = String::from("a,b\n");
+    for _ in 0..25 {
+        text.push_str("1\n");
+    }
+    let file = fixture("ragged.csv", text.as_bytes());
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    let AnalyticsError::RaggedRows { rows, more, .. } = &error else {
+        panic!("expected ragged rows, got {error}");
+    };
+    assert_eq!(rows.len(), 10);
+    assert_eq!(*more, 15);
+    assert!(error.to_string().contains("and 15 more"), "{error}");
+}
+
+#[test]
+fn invalid_utf8_names_offset_and_line() {
+    let file = fixture("latin.csv", b"name,city\nann,caf\xe9\n");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    let AnalyticsError::InvalidUtf8 { offset, line, .. } = &error else {
+        panic!("expected invalid UTF-8, got {error}");
+    };
+    assert_eq!(*offset, 17);
+    assert_eq!(*line, 2);
+    assert!(error.to_string().contains("--encoding latin-1"), "{error}");
+}
+
+#[test]
+fn latin1_option_decodes() {
+    let file = fixture("latin.csv", b"name,city\nann,caf\xe9\nbob,caf\xe9\n");
+    let options = LoadOptions {
+        encoding: Encoding::Latin1,
+        ..LoadOptions::default()
+    };
+    let profile = profile(&file.path, &options).unwrap();
+    let city = column(&profile, "city");
+    assert_eq!(city.top, Some(Value::from("café")));
+    assert_eq!(city.freq, Some(2));
+}
+
+#[test]
+fn quoted_newline_parsed() {
+    let file = fixture("notes.csv", b"id,note\n1,\"line one\nline two\"\n2,plain\n");
+    let (frame, info) = load_frame(&file.path, &LoadOptions::default(), &NoProgress).unwrap();
+    assert_eq!(info.rows_read, 2);
+    assert_eq!(frame.height(), 2);
+    let notes = frame.column("note").unwrap().str().unwrap().clone();
+    assert_eq!(notes.get(0), Some("line one\nline two"));
+    assert_eq!(notes.get(1), Some("plain"));
+}
+
+#[test]
+fn unclosed_quote_rejected() {
+    let file = fixture("open.csv", b"a,b\n1,\"open\n2,3\n");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    assert!(
+        matches!(error, AnalyticsError::UnclosedQuote { line: 2, .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn duplicate_names_made_unique() {
+    let file = fixture("dupes.csv", b"a,a,b,\n1,2,3,4\n");
+    let profile = profile(&file.path, &LoadOptions::default()).unwrap();
+    let names: Vec<&str> = profile.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["a", "a.1", "b", "Unnamed: 3"]);
+    let warnings = &profile.read.warnings;
+    assert!(
+        warnings.iter().any(|w| w.contains("renamed to \"a.1\"")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("has no name")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn inf_and_nan_text_handled() {
+    let file = fixture("special.csv", b"x\n1\ninf\n-inf\nnan\n2\nNaN\n");
+    let profile = profile(&file.path, &LoadOptions::default()).unwrap();
+    let x = column(&profile, "x");
+    assert_eq!(x.dtype, ColumnKind::Float);
+    assert_eq!(x.count, 4);
+    assert_eq!(x.missing, 2);
+    assert_eq!(x.infinite, Some(2));
+    assert!(x.mean.unwrap().is_nan());
+    let json: Value = serde_json::to_value(&profile).unwrap();
+    assert_eq!(json["columns"][0]["max"], "Infinity");
+    assert_eq!(json["columns"][0]["min"], "-Infinity");
+    assert_eq!(json["columns"][0]["mean"], "NaN");
+}
+
+#[test]
+fn na_text_missing_only_when_asked() {
+    let file = fixture("na.csv", b"x,y\n1,N/A\nNA,b\n3,c\n");
+    let plain = profile(&file.path, &LoadOptions::default()).unwrap();
+    assert!(column(&plain, "x").dtype.is_text());
+    assert_eq!(column(&plain, "y").missing, 0);
+
+    let options = LoadOptions::default().with_na_values(["NA", "N/A"]);
+    let asked = profile(&file.path, &options).unwrap();
+    let x = column(&asked, "x");
+    assert_eq!(x.dtype, ColumnKind::Integer);
+    assert_eq!(x.missing, 1);
+    assert_eq!(x.mean, Some(2.0));
+    assert_eq!(column(&asked, "y").missing, 1);
+}
+
+#[test]
+fn leading_zero_codes_stay_text() {
+    let file = fixture("codes.csv", b"code,n\n001,1\n002,2\n010,3\n001,4\n");
+    let profile = profile(&file.path, &LoadOptions::default()).unwrap();
+    let code = column(&profile, "code");
+    assert!(code.dtype.is_text(), "{:?}", code.dtype);
+    assert_eq!(code.top, Some(Value::from("001")));
+    assert_eq!(code.unique, 3);
+}
+
+#[test]
+fn oversized_file_rejected_unless_forced() {
+    let file = fixture("big.csv", b"a\n1\n2\n3\n");
+    let options = LoadOptions {
+        max_file_size: Some(4),
+        ..LoadOptions::default()
+    };
+    let error = profile(&file.path, &options).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            AnalyticsError::TooLarge {
+                size: 8,
+                limit: 4,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("--force"), "{error}");
+
+    let forced = LoadOptions {
+        max_file_size: None,
+        ..LoadOptions::default()
+    };
+    assert_eq!(profile(&file.path, &forced).unwrap().rows, 3);
+}
+
+#[test]
+fn crlf_and_blank_lines_read() {
+    let file = fixture("crlf.csv", b"a,b\r\n1,x\r\n\r\n2,y\r\n3,x\r\n");
+    let options = LoadOptions {
+        chunk_bytes: 4,
+        ..LoadOptions::default()
+    };
+    let profile = profile(&file.path, &options).unwrap();
+    assert_eq!(profile.rows, 3);
+    assert_eq!(column(&profile, "a").mean, Some(2.0));
+    assert_eq!(column(&profile, "b").top, Some(Value::from("x")));
+}
+
+#[test]
+fn unknown_column_lists_available() {
+    let file = fixture("cols.csv", b"a,b\n1,2\n");
+    let options = LoadOptions {
+        columns: Some(vec!["c".to_string()]),
+        ..LoadOptions::default()
+    };
+    let error = profile(&file.path, &options).unwrap_err();
+    assert!(
+        error.to_string().contains("available columns: a, b"),
+        "{error}"
+    );
+}
+
+#[test]
+fn directory_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = profile(dir.path(), &LoadOptions::default()).unwrap_err();
+    assert!(error.to_string().contains("directory"), "{error}");
+}
+
+#[test]
+fn missing_file_names_path() {
+    let error = profile(Path::new("/nonexistent/file.csv"), &LoadOptions::default()).unwrap_err();
+    assert!(matches!(error, AnalyticsError::Io { .. }), "{error}");
+    assert!(
+        error.to_string().contains("/nonexistent/file.csv"),
+        "{error}"
+    );
+}
+
+#[test]
+fn broken_parquet_rejected() {
+    let file = fixture("broken.parquet", b"PAR1 this is not parquet");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    assert!(
+        error.to_string().contains("cannot be read as Parquet"),
+        "{error}"
+    );
+}
