@@ -74,6 +74,8 @@ pub enum Command {
     #[command(subcommand)]
     Config(commands::config::Command),
     Doctor(commands::doctor::Args),
+    #[cfg(feature = "analytics")]
+    Analyze(commands::analyze::Args),
 }
 
 impl Command {
@@ -84,6 +86,8 @@ impl Command {
             Command::Version(_) | Command::Info(_) | Command::Config(_) | Command::Doctor(_) => {
                 Vec::new()
             }
+            #[cfg(feature = "analytics")]
+            Command::Analyze(_) => Vec::new(),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! One module per command group; [`dispatch`] runs the commands that need
 //! valid settings.
 
+#[cfg(feature = "analytics")]
+pub mod analyze;
 pub mod config;
 pub mod doctor;
 pub mod info;
@@ -14,6 +16,8 @@ use crate::error::CliResult;
 pub fn dispatch(command: Command, context: &Context) -> CliResult {
     match command {
         Command::Info(args) => info::run(&args, context),
+        #[cfg(feature = "analytics")]
+        Command::Analyze(args) => analyze::run(&args, context),
         Command::Version(_) | Command::Config(_) | Command::Doctor(_) => {
             unreachable!("main runs version, config and doctor before settings are required")
         }

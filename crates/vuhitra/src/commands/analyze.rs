@@ -1,0 +1,224 @@
+//! `vuhitra analyze FILE`: profile a table (CSV, TSV, Parquet, JSON, NDJSON) and print its
+//! column types, statistics and correlations.
+
+use std::path::{Path, PathBuf};
+
+use vuhitra_analytics::options::{parse_delimiter, DEFAULT_CHUNK_BYTES};
+use vuhitra_analytics::{
+    profile_file, render, AnalyticsError, Encoding, InputFormat, LoadOptions, NoProgress, Profile,
+    Progress, ReportFormat, TerminalProgress,
+};
+
+use crate::context::Context;
+use crate::error::{CliError, CliResult};
+
+/// Profile a table: column types, statistics, duplicates and correlations.
+///
+/// Reads CSV and TSV (delimiter, quote and header detected), Parquet, JSON (an array of
+/// objects) and NDJSON. Statistics follow pandas' definitions: `unique` counts distinct
+/// non-missing values, `std` is the sample standard deviation, quartiles interpolate
+/// linearly. Only empty fields are missing unless --na-values lists more markers, so `NA`
+/// stays text by default. Files are read in chunks, so files larger than memory work.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    vuhitra analyze sales.csv\n  \
+    vuhitra analyze weather.csv --na-values NA --format json\n  \
+    vuhitra analyze big.csv --columns price,qty --sample 100000 --seed 7\n  \
+    vuhitra analyze export.txt --delimiter ';' --encoding latin-1 --no-header")]
+pub struct Args {
+    /// The file to profile.
+    pub file: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Table)]
+    pub format: AnalyzeFormat,
+
+    /// Format of the input file; detected from the extension and the first bytes when omitted.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormatArg>,
+
+    /// Field delimiter of delimited text: one character, or `tab`. Detected when omitted.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+
+    /// The first row is data, not column names (columns are named column_1, column_2, ...).
+    #[arg(long)]
+    pub no_header: bool,
+
+    /// Text encoding of delimited text.
+    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
+    pub encoding: EncodingArg,
+
+    /// Values read as missing besides empty fields, comma-separated (for example NA,N/A);
+    /// `pandas` stands for pandas' default list.
+    #[arg(long, value_name = "VALUES", value_delimiter = ',')]
+    pub na_values: Vec<String>,
+
+    /// Profile only these columns, comma-separated.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+
+    /// Profile a random sample of N rows, chosen with --seed.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<u64>,
+
+    /// Seed of --sample; the same seed picks the same rows.
+    #[arg(long, value_name = "SEED", default_value_t = 0)]
+    pub seed: u64,
+
+    /// Read at most the first N data rows.
+    #[arg(long, value_name = "N")]
+    pub limit_rows: Option<u64>,
+
+    /// Number of most frequent values listed per text, date and boolean column.
+    #[arg(long, value_name = "K", default_value_t = 5)]
+    pub top_k: usize,
+
+    /// Read the file even if it is larger than MAX_UPLOADED_FILE_SIZE.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Bytes of the file parsed at a time, which bounds the memory used for reading.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_CHUNK_BYTES)]
+    pub chunk_bytes: usize,
+
+    #[cfg(feature = "store")]
+    #[command(flatten)]
+    pub cache: crate::commands::data::CacheArgs,
+}
+
+/// Output formats of `analyze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnalyzeFormat {
+    /// Aligned tables with sparkline histograms.
+    Table,
+    /// JSON for scripts.
+    Json,
+    /// Markdown tables.
+    Markdown,
+}
+
+/// Input formats accepted by `--input-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormatArg {
+    Csv,
+    Parquet,
+    Json,
+    Ndjson,
+}
+
+/// Encodings accepted by `--encoding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EncodingArg {
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(name = "latin-1", alias = "latin1")]
+    Latin1,
+}
+
+/// Runs `vuhitra analyze`.
+pub fn run(args: &Args, context: &Context) -> CliResult {
+    let options = load_options(args, context)?;
+    let progress: Box<dyn Progress> = if context.show_progress() {
+        Box::new(TerminalProgress::default())
+    } else {
+        Box::new(NoProgress)
+    };
+
+    #[cfg(feature = "store")]
+    if args.cache.cache_key.is_some() {
+        return analyze_and_cache(args, context, &options, progress.as_ref());
+    }
+
+    let profile = profile_file(&args.file, &options, progress.as_ref())
+        .map_err(|error| analytics_error(&args.file, error))?;
+    print_profile(args, context, &profile)
+}
+
+/// Loads the whole frame, profiles it and stores it in the frame cache.
+#[cfg(feature = "store")]
+fn analyze_and_cache(
+    args: &Args,
+    context: &Context,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> CliResult {
+    let (frame, info) = vuhitra_analytics::load_frame(&args.file, options, progress)
+        .map_err(|error| analytics_error(&args.file, error))?;
+    let profile = vuhitra_analytics::profile_frame(&frame, info, options.top_k)
+        .map_err(|error| analytics_error(&args.file, error))?;
+    print_profile(args, context, &profile)?;
+    crate::commands::data::cache_frame(context, &args.cache, &frame, &args.file)
+}
+
+fn print_profile(args: &Args, context: &Context, profile: &Profile) -> CliResult {
+    for warning in &profile.read.warnings {
+        tracing::warn!("{}: {warning}", args.file.display());
+    }
+    let format = match args.format {
+        AnalyzeFormat::Table => ReportFormat::Terminal,
+        AnalyzeFormat::Json => ReportFormat::Json,
+        AnalyzeFormat::Markdown => ReportFormat::Markdown,
+    };
+    context.output.stream(&render(profile, format))
+}
+
+fn load_options(args: &Args, context: &Context) -> CliResult<LoadOptions> {
+    let delimiter = args
+        .delimiter
+        .as_deref()
+        .map(parse_delimiter)
+        .transpose()
+        .map_err(|error| CliError::usage(error.to_string()))?;
+    if args.sample == Some(0) {
+        return Err(CliError::usage("--sample must be at least 1"));
+    }
+    if args.limit_rows == Some(0) {
+        return Err(CliError::usage("--limit-rows must be at least 1"));
+    }
+    if args.chunk_bytes < 1024 {
+        return Err(CliError::usage("--chunk-bytes must be at least 1024"));
+    }
+
+    let limit = context.settings.max_uploaded_file_size;
+    Ok(LoadOptions {
+        format: args.input_format.map(|format| match format {
+            InputFormatArg::Csv => InputFormat::Csv,
+            InputFormatArg::Parquet => InputFormat::Parquet,
+            InputFormatArg::Json => InputFormat::Json,
+            InputFormatArg::Ndjson => InputFormat::Ndjson,
+        }),
+        delimiter,
+        quote: None,
+        header: args.no_header.then_some(false),
+        encoding: match args.encoding {
+            EncodingArg::Utf8 => Encoding::Utf8,
+            EncodingArg::Latin1 => Encoding::Latin1,
+        },
+        na_values: Vec::new(),
+        columns: args.columns.clone(),
+        limit_rows: args.limit_rows,
+        sample: args.sample,
+        seed: args.seed,
+        max_file_size: (!args.force).then_some(limit),
+        chunk_bytes: args.chunk_bytes,
+        top_k: args.top_k,
+    }
+    .with_na_values(&args.na_values))
+}
+
+/// Turns a loading error into a user error (bad input or options) or an internal error.
+fn analytics_error(file: &Path, error: AnalyticsError) -> CliError {
+    if error.is_user_error() {
+        let mut cli_error = CliError::user(error.to_string());
+        if let AnalyticsError::Io { .. } = error {
+            cli_error = cli_error.with_hint(format!(
+                "check that {} exists and is readable",
+                file.display()
+            ));
+        }
+        cli_error
+    } else {
+        CliError::internal(format!("failed to profile {}", file.display())).with_source(&error)
+    }
+}

@@ -1,0 +1,295 @@
+//! `vuhitra analyze` through the real binary: output formats, options and bad input.
+#![cfg(feature = "analytics")]
+
+mod support;
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use support::Sandbox;
+
+const SALES: &str = "id,region,amount,when,code\n\
+1,north,10.5,2024-01-01,001\n\
+2,south,20.0,2024-01-02,002\n\
+3,north,,2024-01-03,003\n\
+4,north,40.25,2024-01-04,001\n\
+4,north,40.25,2024-01-04,001\n";
+
+fn analyze(sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
+    sandbox
+        .command()
+        .arg("--no-config")
+        .arg("analyze")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json_of(output: &std::process::Output) -> Value {
+    assert!(
+        output.status.success(),
+        "analyze failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn column<'a>(json: &'a Value, name: &str) -> &'a Value {
+    json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|column| column["name"] == name)
+        .unwrap_or_else(|| panic!("no column {name} in {json}"))
+}
+
+#[test]
+fn json_report_has_pandas_fields() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/sales.csv", SALES);
+    let json = json_of(&analyze(
+        &sandbox,
+        &[file.to_str().unwrap(), "--format", "json"],
+    ));
+
+    assert_eq!(json["rows"], 5);
+    assert_eq!(json["duplicate_rows"], 1);
+    let amount = column(&json, "amount");
+    assert_eq!(amount["dtype"], "float");
+    assert_eq!(amount["count"], 4);
+    assert_eq!(amount["missing"], 1);
+    assert_eq!(amount["unique"], 3);
+    assert_eq!(amount["mean"], 27.75);
+    assert_eq!(amount["p50"], 30.125);
+    assert_eq!(amount["top"], Value::Null);
+
+    let region = column(&json, "region");
+    assert_eq!(region["dtype"], "categorical");
+    assert_eq!(region["top"], "north");
+    assert_eq!(region["freq"], 4);
+    assert_eq!(region["mean"], Value::Null);
+
+    assert_eq!(column(&json, "when")["dtype"], "date");
+    assert_eq!(column(&json, "when")["span"], "3d");
+    assert_eq!(column(&json, "code")["top"], "001");
+
+    let pearson = &json["correlations"]["pearson"];
+    assert!(pearson["id"]["amount"].as_f64().unwrap() > 0.9);
+    assert!(json["correlations"]["spearman"]["amount"]["id"].is_number());
+}
+
+#[test]
+fn table_report_lists_sections() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/sales.csv", SALES);
+    let output = analyze(&sandbox, &[file.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("5 rows × 5 columns"), "{text}");
+    assert!(text.contains("Numbers"), "{text}");
+    assert!(text.contains("Dates"), "{text}");
+    assert!(text.contains("Strongest correlations"), "{text}");
+
+    // stderr is a pipe here, so no progress bar is drawn.
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(!errors.contains("profiling"), "{errors}");
+}
+
+#[test]
+fn markdown_report_has_tables() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/sales.csv", SALES);
+    let output = analyze(&sandbox, &[file.to_str().unwrap(), "--format", "markdown"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("# Profile of"), "{text}");
+    assert!(text.contains("| column | type |"), "{text}");
+}
+
+#[test]
+fn column_sample_and_limit_options() {
+    let sandbox = Sandbox::new();
+    let mut text = String::from("a,b\n");
+    for row in 0..1000 {
+        text.push_str(&format!("{row},{}\n", row % 7));
+    }
+    let file = sandbox.write("work/numbers.csv", &text);
+    let path = file.to_str().unwrap();
+
+    let json = json_of(&analyze(
+        &sandbox,
+        &[path, "--format", "json", "--columns", "b"],
+    ));
+    assert_eq!(json["column_count"], 1);
+    assert_eq!(json["columns"][0]["name"], "b");
+
+    let json = json_of(&analyze(
+        &sandbox,
+        &[path, "--format", "json", "--limit-rows", "10"],
+    ));
+    assert_eq!(json["rows"], 10);
+    assert_eq!(column(&json, "a")["max"], 9);
+
+    let first = json_of(&analyze(
+        &sandbox,
+        &[path, "--format", "json", "--sample", "50", "--seed", "3"],
+    ));
+    let second = json_of(&analyze(
+        &sandbox,
+        &[path, "--format", "json", "--sample", "50", "--seed", "3"],
+    ));
+    assert_eq!(first["rows"], 50);
+    assert_eq!(first["read"]["sampled_rows"], 50);
+    assert_eq!(column(&first, "a")["mean"], column(&second, "a")["mean"]);
+}
+
+#[test]
+fn dialect_options_respected() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/semi.txt", "1;NA\n2;x\n3;NA\n");
+    let path = file.to_str().unwrap();
+    let json = json_of(&analyze(
+        &sandbox,
+        &[
+            path,
+            "--format",
+            "json",
+            "--delimiter",
+            ";",
+            "--no-header",
+            "--na-values",
+            "NA",
+        ],
+    ));
+    assert_eq!(json["rows"], 3);
+    assert_eq!(column(&json, "column_1")["mean"], 2.0);
+    assert_eq!(column(&json, "column_2")["missing"], 2);
+}
+
+#[test]
+fn ragged_rows_fail_with_lines() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/ragged.csv", "a,b\n1,2\n3\n");
+    let output = analyze(&sandbox, &[file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(errors.contains("line 3 has 1 fields"), "{errors}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn invalid_utf8_suggests_latin1() {
+    let sandbox = Sandbox::new();
+    let path: PathBuf = sandbox.work_dir().join("latin.csv");
+    std::fs::write(&path, b"name\ncaf\xe9\n").unwrap();
+    let output = analyze(&sandbox, &[path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(errors.contains("byte offset 8"), "{errors}");
+    assert!(errors.contains("--encoding latin-1"), "{errors}");
+
+    let json = json_of(&analyze(
+        &sandbox,
+        &[
+            path.to_str().unwrap(),
+            "--encoding",
+            "latin-1",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(json["columns"][0]["top"], "café");
+}
+
+#[test]
+fn empty_file_fails() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/empty.csv", "");
+    let output = analyze(&sandbox, &[file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(errors.contains("is empty"), "{errors}");
+}
+
+#[test]
+fn size_limit_needs_force() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/sales.csv", SALES);
+    let path = file.to_str().unwrap();
+    let output = sandbox
+        .command()
+        .env("MAX_UPLOADED_FILE_SIZE", "16")
+        .args(["--no-config", "analyze", path])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(errors.contains("--force"), "{errors}");
+
+    let output = sandbox
+        .command()
+        .env("MAX_UPLOADED_FILE_SIZE", "16")
+        .args([
+            "--no-config",
+            "analyze",
+            path,
+            "--force",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&output)["rows"], 5);
+}
+
+#[test]
+fn missing_file_fails() {
+    let sandbox = Sandbox::new();
+    let output = analyze(&sandbox, &["does-not-exist.csv"]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(errors.contains("does-not-exist.csv"), "{errors}");
+}
+
+#[test]
+fn duplicate_columns_warned() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/dupes.csv", "a,a\n1,2\n");
+    let output = analyze(&sandbox, &[file.to_str().unwrap(), "--format", "json"]);
+    let errors = String::from_utf8(output.stderr.clone()).unwrap();
+    let json = json_of(&output);
+    assert_eq!(json["columns"][1]["name"], "a.1");
+    assert!(errors.contains("renamed to \"a.1\""), "{errors}");
+}
+
+#[test]
+fn shared_weather_profiled() {
+    let root = std::env::var_os("VUHITRA_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let weather = root.join("tables/weather.csv");
+    if !weather.is_file() {
+        eprintln!(
+            "skipping: {} not found (set VUHITRA_SHARED_DATA)",
+            weather.display()
+        );
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let json = json_of(&analyze(
+        &sandbox,
+        &[
+            weather.to_str().unwrap(),
+            "--format",
+            "json",
+            "--na-values",
+            "pandas",
+        ],
+    ));
+    assert_eq!(json["rows"], 26115);
+    assert_eq!(column(&json, "wind_gust")["missing"], 20778);
+    assert_eq!(column(&json, "time_hour")["dtype"], "datetime");
+}
