@@ -189,7 +189,7 @@ impl Tokenizer {
         let specials = SpecialCases::build(&data.exceptions, &rules, data.faster_heuristics);
         let lexicon = Lexicon::new(data.lexeme_norm);
 
-        tracing::info!(
+        tracing::debug!(
             model_dir = %dir.display(),
             special_cases = data.exceptions.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -257,35 +257,29 @@ impl Tokenizer {
         tokens: &mut Vec<Token>,
     ) {
         let chunk_text = &text[chunk.start..chunk.end];
-
-        if !state.chunks.contains_key(chunk_text) {
-            state.pieces.clear();
-            self.rules
-                .split_chunk(chunk_text, &self.specials, true, &mut state.pieces);
-            let cached: Box<[CachedPiece]> = state
-                .pieces
-                .iter()
-                .map(|&piece| {
-                    let piece_text = &chunk_text[piece.start as usize..piece.end as usize];
-                    CachedPiece {
-                        piece,
-                        chars: piece_text.chars().count() as u32,
-                        phrase_id: self.specials.phrase_id(piece_text),
-                    }
-                })
-                .collect();
-            if state.chunks.len() < CHUNK_CACHE_CAPACITY {
-                state.chunks.insert(Box::from(chunk_text), cached);
-            } else {
-                state.uncached.clear();
-                state.uncached.extend_from_slice(&cached);
-                append_pieces(&state.uncached, chunk, tokens, &mut state.phrase_ids);
-                return;
-            }
-        }
-
         if let Some(cached) = state.chunks.get(chunk_text) {
             append_pieces(cached, chunk, tokens, &mut state.phrase_ids);
+            return;
+        }
+
+        state.pieces.clear();
+        self.rules
+            .split_chunk(chunk_text, &self.specials, true, &mut state.pieces);
+        state.uncached.clear();
+        for &piece in &state.pieces {
+            let piece_text = &chunk_text[piece.start as usize..piece.end as usize];
+            state.uncached.push(CachedPiece {
+                piece,
+                chars: piece_text.chars().count() as u32,
+                phrase_id: self.specials.phrase_id(piece_text),
+            });
+        }
+        append_pieces(&state.uncached, chunk, tokens, &mut state.phrase_ids);
+
+        // Past the capacity new chunks are split every time, as spaCy does past its limit.
+        if state.chunks.len() < CHUNK_CACHE_CAPACITY {
+            let cached: Box<[CachedPiece]> = state.uncached.as_slice().into();
+            state.chunks.insert(Box::from(chunk_text), cached);
         }
     }
 }
