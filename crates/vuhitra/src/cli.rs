@@ -74,6 +74,10 @@ pub enum Command {
     #[command(subcommand)]
     Config(commands::config::Command),
     Doctor(commands::doctor::Args),
+    /// Natural-language processing: sentiment scores and spaCy-compatible tokens.
+    #[cfg(feature = "nlp")]
+    #[command(subcommand)]
+    Nlp(commands::nlp::Command),
     #[cfg(feature = "analytics")]
     Analyze(commands::analyze::Args),
 }
@@ -86,6 +90,8 @@ impl Command {
             Command::Version(_) | Command::Info(_) | Command::Config(_) | Command::Doctor(_) => {
                 Vec::new()
             }
+            #[cfg(feature = "nlp")]
+            Command::Nlp(command) => command.setting_overrides(),
             #[cfg(feature = "analytics")]
             Command::Analyze(_) => Vec::new(),
         }

@@ -6,6 +6,8 @@ pub mod analyze;
 pub mod config;
 pub mod doctor;
 pub mod info;
+#[cfg(feature = "nlp")]
+pub mod nlp;
 pub mod version;
 
 use crate::cli::Command;
@@ -16,6 +18,8 @@ use crate::error::CliResult;
 pub fn dispatch(command: Command, context: &Context) -> CliResult {
     match command {
         Command::Info(args) => info::run(&args, context),
+        #[cfg(feature = "nlp")]
+        Command::Nlp(command) => nlp::run(&command, context),
         #[cfg(feature = "analytics")]
         Command::Analyze(args) => analyze::run(&args, context),
         Command::Version(_) | Command::Config(_) | Command::Doctor(_) => {
