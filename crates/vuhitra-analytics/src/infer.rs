@@ -113,6 +113,42 @@ pub struct ColumnShape {
     pub has_time: bool,
     /// Whether some integer was written with a leading zero.
     pub leading_zero: bool,
+    /// Values that read as numbers.
+    pub numbers: u64,
+    /// Distinct values that are not numbers, kept while there are at most
+    /// [`NOT_NUMBER_TOKENS`] of them (each at most 16 bytes), to suggest `--na-values`.
+    pub tokens: [Option<Token>; NOT_NUMBER_TOKENS],
+    /// Whether more (or longer) non-number values were seen than `tokens` keeps.
+    pub tokens_overflow: bool,
+}
+
+/// How many distinct non-number values a [`ColumnShape`] keeps.
+pub const NOT_NUMBER_TOKENS: usize = 3;
+
+/// A short value of at most 16 bytes, stored inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    bytes: [u8; 16],
+    length: u8,
+}
+
+impl Token {
+    fn new(value: &[u8]) -> Option<Token> {
+        if value.len() > 16 {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..value.len()].copy_from_slice(value);
+        Some(Token {
+            bytes,
+            length: value.len() as u8,
+        })
+    }
+
+    /// The token's text (lossy for invalid UTF-8).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes[..usize::from(self.length)]).into_owned()
+    }
 }
 
 impl Default for ColumnShape {
@@ -125,6 +161,9 @@ impl Default for ColumnShape {
             layouts: LayoutSet::all(),
             has_time: false,
             leading_zero: false,
+            numbers: 0,
+            tokens: [None; NOT_NUMBER_TOKENS],
+            tokens_overflow: false,
         }
     }
 }
@@ -139,15 +178,24 @@ impl ColumnShape {
     /// Narrows the shape with one non-missing value.
     pub fn observe(&mut self, value: &[u8]) {
         self.values += 1;
-        if self.is_text() {
+        let settled = self.is_text();
+        if settled && self.tokens_overflow {
+            return;
+        }
+
+        let number = classify_number(value);
+        if number == NumberShape::NotNumber {
+            self.note_token(value);
+        } else {
+            self.numbers += 1;
+        }
+        if settled {
             return;
         }
 
         if self.boolean {
             self.boolean = is_boolean(value);
         }
-
-        let number = classify_number(value);
         match number {
             NumberShape::Integer => {}
             NumberShape::LeadingZero => {
@@ -172,6 +220,35 @@ impl ColumnShape {
         }
     }
 
+    fn note_token(&mut self, value: &[u8]) {
+        if self.tokens_overflow {
+            return;
+        }
+        let Some(token) = Token::new(value) else {
+            self.tokens_overflow = true;
+            return;
+        };
+        if self.tokens.contains(&Some(token)) {
+            return;
+        }
+        match self.tokens.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(token),
+            None => self.tokens_overflow = true,
+        }
+    }
+
+    /// The non-number values that keep a column from being numeric, when there are at most
+    /// three of them and at least 5% of the values are numbers: `--na-values` with these
+    /// would make the column a number column.
+    pub fn missing_marker_candidates(&self) -> Option<Vec<String>> {
+        let others = self.values - self.numbers;
+        let enough_numbers = self.numbers > 0 && self.numbers * 20 >= self.values;
+        if self.tokens_overflow || !enough_numbers || others == 0 || self.leading_zero {
+            return None;
+        }
+        Some(self.tokens.iter().flatten().map(Token::text).collect())
+    }
+
     /// Combines the shapes of two parts of the same column.
     pub fn merge(&mut self, other: &ColumnShape) {
         self.values += other.values;
@@ -181,6 +258,12 @@ impl ColumnShape {
         self.layouts = self.layouts.intersect(other.layouts);
         self.has_time |= other.has_time;
         self.leading_zero |= other.leading_zero;
+        self.numbers += other.numbers;
+        for token in other.tokens.iter().flatten() {
+            let bytes = &token.bytes[..usize::from(token.length)];
+            self.note_token(bytes);
+        }
+        self.tokens_overflow |= other.tokens_overflow;
     }
 
     /// The storage type the column is read as.
@@ -386,6 +469,25 @@ mod tests {
         left.merge(&right);
         assert_eq!(left.storage(), StorageKind::Float);
         assert_eq!(left.values, 2);
+    }
+
+    #[test]
+    fn missing_markers_suggested() {
+        let mut shape = ColumnShape::default();
+        for value in ["1", "NA", "2.5", "NA", "3"] {
+            shape.observe(value.as_bytes());
+        }
+        assert_eq!(shape.storage(), StorageKind::Text);
+        assert_eq!(
+            shape.missing_marker_candidates(),
+            Some(vec!["NA".to_string()])
+        );
+
+        let mut text = ColumnShape::default();
+        for value in ["a", "b", "c", "d", "1"] {
+            text.observe(value.as_bytes());
+        }
+        assert_eq!(text.missing_marker_candidates(), None);
     }
 
     #[test]

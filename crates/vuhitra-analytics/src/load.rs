@@ -174,6 +174,23 @@ fn plan_csv(
     let mut warnings = Vec::new();
     let names = unique_names(&scan.raw_names, &mut warnings);
     let selected = select_columns(path, &names, options.columns.as_deref())?;
+    for &index in &selected {
+        let shape = &scan.shapes[index];
+        if shape.storage() != StorageKind::Text {
+            continue;
+        }
+        if let Some(markers) = shape.missing_marker_candidates() {
+            let quoted: Vec<String> = markers.iter().map(|m| format!("{m:?}")).collect();
+            warnings.push(format!(
+                "column {:?} contains numbers and {} other value(s) ({}), so it is read as text; \
+                 pass --na-values {} to read those as missing",
+                names[index],
+                shape.values - shape.numbers,
+                quoted.join(", "),
+                markers.join(",")
+            ));
+        }
+    }
     let columns = selected
         .into_iter()
         .map(|index| ColumnPlan {

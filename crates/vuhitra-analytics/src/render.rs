@@ -308,7 +308,8 @@ fn top_values(column: &ColumnStats) -> String {
     };
     values
         .iter()
-        .map(|entry| format!("{} ({})", truncate(&plain(&entry.value), 24), entry.count))
+        .take(3)
+        .map(|entry| format!("{} ({})", truncate(&plain(&entry.value), 20), entry.count))
         .collect::<Vec<_>>()
         .join(", ")
 }

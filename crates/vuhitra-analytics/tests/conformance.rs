@@ -232,4 +232,11 @@ fn na_text_kept_without_option() {
         .unwrap();
     assert!(gust.dtype.is_text(), "{:?}", gust.dtype);
     assert_eq!(gust.top.as_ref().and_then(Value::as_str), Some("NA"));
+    let hint = profile
+        .read
+        .warnings
+        .iter()
+        .find(|warning| warning.contains("\"wind_gust\""))
+        .expect("a warning about wind_gust");
+    assert!(hint.contains("--na-values NA"), "{hint}");
 }
