@@ -136,6 +136,50 @@ pub const SETTINGS: &[SettingDef] = &[
         help: "Record one heuristics entry per language-model call",
     },
     SettingDef {
+        name: "HEURISTICS_STORE_PROMPTS",
+        kind: Kind::Bool,
+        default: Some("true"),
+        secret: false,
+        help: "Keep each prompt's text in its heuristics entry; false keeps only its SHA-256",
+    },
+    SettingDef {
+        name: "PROMPT_SIGNATURE",
+        kind: Kind::Choice {
+            choices: &["nlp", "hash"],
+        },
+        default: Some("nlp"),
+        secret: false,
+        help: "How prompts are matched: nlp (normalised words without stop words) or hash (exact text)",
+    },
+    SettingDef {
+        name: "PROMPT_CACHE_SIMILARITY",
+        kind: Kind::Ratio,
+        default: Some("0.9"),
+        secret: false,
+        help: "Lowest similarity (0 to 1) at which a cached answer is reused for a different prompt",
+    },
+    SettingDef {
+        name: "PROMPT_CACHE_TTL",
+        kind: Kind::Duration,
+        default: Some("7d"),
+        secret: false,
+        help: "How long a cached answer is kept (90s, 15m, 1h, 7d)",
+    },
+    SettingDef {
+        name: "EMBEDDING_MODEL",
+        kind: Kind::Text,
+        default: None,
+        secret: false,
+        help: "Model that embeds prompts for the prompt cache; unset means BM25 text similarity",
+    },
+    SettingDef {
+        name: "SESSION_TTL",
+        kind: Kind::Duration,
+        default: Some("30d"),
+        secret: false,
+        help: "How long a chat session is kept after its last message",
+    },
+    SettingDef {
         name: "REDIS_URL",
         kind: Kind::Url {
             schemes: &["redis", "rediss", "unix", "redis+unix"],

@@ -172,6 +172,18 @@ pub struct Settings {
     pub max_iterations_prod: u64,
     pub enable_prompt_cache: bool,
     pub enable_heuristics: bool,
+    /// Whether heuristics entries keep the prompt text (otherwise only its hash).
+    pub heuristics_store_prompts: bool,
+    /// How prompts are matched: `nlp` or `hash`.
+    pub prompt_signature: String,
+    /// Lowest similarity, between 0 and 1, for a prompt-cache hit on a different prompt.
+    pub prompt_cache_similarity: f64,
+    /// Lifetime of a prompt-cache entry, in seconds.
+    pub prompt_cache_ttl: u64,
+    /// Model used to embed prompts for the prompt cache; `None` means text similarity.
+    pub embedding_model: Option<String>,
+    /// Lifetime of a chat session after its last message, in seconds.
+    pub session_ttl: u64,
     pub redis_url: Option<String>,
     pub elasticsearch_url: Option<String>,
     pub spark_master: Option<String>,
@@ -222,6 +234,12 @@ impl Settings {
             max_iterations_prod: reader.count("MAX_ITERATIONS_PROD"),
             enable_prompt_cache: reader.flag("ENABLE_PROMPT_CACHE"),
             enable_heuristics: reader.flag("ENABLE_HEURISTICS"),
+            heuristics_store_prompts: reader.flag("HEURISTICS_STORE_PROMPTS"),
+            prompt_signature: reader.text("PROMPT_SIGNATURE").unwrap_or_default(),
+            prompt_cache_similarity: reader.ratio("PROMPT_CACHE_SIMILARITY"),
+            prompt_cache_ttl: reader.seconds("PROMPT_CACHE_TTL"),
+            embedding_model: reader.text("EMBEDDING_MODEL"),
+            session_ttl: reader.seconds("SESSION_TTL"),
             redis_url: reader.text("REDIS_URL"),
             elasticsearch_url: reader.text("ELASTICSEARCH_URL"),
             spark_master: reader.text("SPARK_MASTER"),
@@ -332,6 +350,20 @@ impl EntryReader<'_> {
     fn count(&mut self, name: &str) -> u64 {
         match self.value(name) {
             Some(Value::Count(count)) => count,
+            _ => 0,
+        }
+    }
+
+    fn ratio(&mut self, name: &str) -> f64 {
+        match self.value(name) {
+            Some(Value::Ratio(ratio)) => ratio,
+            _ => 0.0,
+        }
+    }
+
+    fn seconds(&mut self, name: &str) -> u64 {
+        match self.value(name) {
+            Some(Value::Duration(seconds)) => seconds,
             _ => 0,
         }
     }
