@@ -157,7 +157,7 @@ pub(crate) fn vector_to_bytes(vector: &[f32]) -> Vec<u8> {
 /// Decodes little-endian `f32` bytes; `None` when the length is not a
 /// multiple of four.
 pub(crate) fn vector_from_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
-    (bytes.len() % 4 == 0).then(|| {
+    bytes.len().is_multiple_of(4).then(|| {
         bytes
             .chunks_exact(4)
             .map(|chunk| f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]))

@@ -104,21 +104,31 @@ impl ElasticClient {
         operation: &str,
     ) -> Result<(StatusCode, Value)> {
         let url = format!("{}/{}", self.base_url, path.trim_start_matches('/'));
-        let mut request = self.http.request(method, &url);
-        match body {
-            Some(RequestBody::Json(value)) => request = request.json(&value),
-            Some(RequestBody::NdJson(text)) => {
-                request = request
+        let build = || {
+            let request = self.http.request(method.clone(), &url);
+            match &body {
+                Some(RequestBody::Json(value)) => request.json(value),
+                Some(RequestBody::NdJson(text)) => request
                     .header(reqwest::header::CONTENT_TYPE, "application/x-ndjson")
-                    .body(text)
+                    .body(text.clone()),
+                None => request,
             }
-            None => {}
-        }
+        };
 
-        let response = request
-            .send()
-            .await
-            .map_err(|error| self.unavailable(&error))?;
+        // Every request this client sends is idempotent (bulk items carry
+        // their ids), so one retry is safe. It covers a pooled connection
+        // that the server closed, after a restart for example.
+        let response = match build().send().await {
+            Ok(response) => response,
+            Err(error) if !error.is_timeout() => {
+                tracing::debug!(%error, url = %url, "retrying an Elasticsearch request once");
+                build()
+                    .send()
+                    .await
+                    .map_err(|error| self.unavailable(&error))?
+            }
+            Err(error) => return Err(self.unavailable(&error)),
+        };
         let status = response.status();
         let text = response
             .text()
@@ -611,7 +621,7 @@ impl ElasticClient {
                     json!({ "update": { "_id": entry.id } }),
                     json!({ "doc": { "hit_count": count, "last_hit": now_ms } }),
                 ],
-                false,
+                true,
             )
             .await?;
         if let Some((id, error_type, reason)) = outcome.failed.into_iter().next() {

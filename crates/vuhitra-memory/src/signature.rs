@@ -304,7 +304,7 @@ impl PromptTokenizer for SpacyTokenizer {
             .filter(|token| !doc.token_text(token).trim().is_empty())
             .filter_map(|token| {
                 let attributes = doc.attributes(token);
-                (!attributes.is_punct).then(|| PromptWord {
+                (!attributes.is_punct).then_some(PromptWord {
                     norm: attributes.norm,
                     is_stop: attributes.is_stop,
                 })

@@ -120,7 +120,9 @@ fn unsynced_heuristics_are_marked() {
         vec![first.clone(), second.clone()],
         "oldest first"
     );
-    store.mark_heuristics_synced(&[first.id.clone()]).unwrap();
+    store
+        .mark_heuristics_synced(std::slice::from_ref(&first.id))
+        .unwrap();
     assert_eq!(store.unsynced_heuristics(10).unwrap(), vec![second]);
     assert_eq!(store.heuristic_counts().unwrap(), (2, 1));
 }
@@ -353,7 +355,7 @@ fn expired_session_starts_over() {
         created_ms: 0,
     };
     store
-        .append_session("s", &[message.clone()], Some(10), 1000)
+        .append_session("s", std::slice::from_ref(&message), Some(10), 1000)
         .unwrap();
     assert!(store.load_session("s", 1011).unwrap().is_none());
     assert!(store.list_sessions(1011).unwrap().is_empty());

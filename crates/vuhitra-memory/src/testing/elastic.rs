@@ -645,22 +645,23 @@ fn bulk(state: &mut State, path_index: Option<&str>, request: &Request) -> Respo
             .and_then(Value::as_str)
             .map(str::to_string)
             .unwrap_or_else(|| format!("auto{}", state.next_seq_no));
-        let source =
-            if kind == "delete" {
-                Value::Null
-            } else {
-                match lines.next().map(serde_json::from_str::<Value>) {
-                    Some(Ok(source)) => source,
-                    _ => return error_response(
+        let source = if kind == "delete" {
+            Value::Null
+        } else {
+            match lines.next().map(serde_json::from_str::<Value>) {
+                Some(Ok(source)) => source,
+                _ => {
+                    return error_response(
                         400,
                         "illegal_argument_exception",
                         &format!(
                             "Validation Failed: 1: the [{kind}] action is missing its source line;"
                         ),
                         None,
-                    ),
+                    )
                 }
-            };
+            }
+        };
 
         // Elasticsearch creates a missing index on the first write, with
         // dynamic mappings.
