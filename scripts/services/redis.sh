@@ -5,7 +5,7 @@
 # Usage: scripts/services/redis.sh install|start|stop|status [--port PORT]
 #
 #   install  Install Redis Stack into the cache if it is not there yet.
-#   start    Install if needed, start redis-server, wait until it answers PING and
+#   start    Install if needed, start redis-server, wait until it replies to PING and
 #            lists both modules, and print its URL (redis://127.0.0.1:PORT) on stdout.
 #            When the server is already running, print its URL and do nothing else.
 #   stop     Stop the server that `start` started.
@@ -137,7 +137,7 @@ running_url() {
     echo "redis://127.0.0.1:$port"
 }
 
-# Waits until the server on PORT answers PING and lists the search and ReJSON modules.
+# Waits until the server on PORT replies to PING and lists the search and ReJSON modules.
 wait_ready() {
     local port="$1" deadline modules
     deadline=$(($(date +%s) + 30))
@@ -153,12 +153,12 @@ wait_ready() {
             if grep -qx search <<<"$modules" && grep -qx ReJSON <<<"$modules"; then
                 return 0
             fi
-            redis_lib_die "redis-server answers on port $port but MODULE LIST lacks search or ReJSON: $(tr '\n' ' ' <<<"$modules")"
+            redis_lib_die "redis-server responds on port $port but MODULE LIST lacks search or ReJSON: $(tr '\n' ' ' <<<"$modules")"
         fi
 
         if (($(date +%s) >= deadline)); then
             tail -n 20 "$logfile" >&2 2>/dev/null || true
-            redis_lib_die "redis-server did not answer PING on port $port within 30 s; its log is $logfile"
+            redis_lib_die "redis-server did not respond to PING on port $port within 30 s; its log is $logfile"
         fi
         sleep 0.05
     done

@@ -13,7 +13,7 @@
 //!
 //! Writes go to a temporary file in the same directory, which is flushed to disk and
 //! then renamed over the entry's file. A rename replaces the file in one step, so a
-//! reader (in this process or another) sees either the whole old value or the whole
+//! reader (in this process or another) reads either the whole old value or the whole
 //! new one, and a writer that dies leaves only a temporary file that later sweeps
 //! remove. When several processes write the same key, the last rename wins.
 //!
@@ -102,7 +102,7 @@ impl EmbeddedStore {
         })
     }
 
-    /// The directory that holds this store's files.
+    /// The directory that contains this store's files.
     pub fn dir(&self) -> &Path {
         &self.inner.dir
     }
@@ -303,7 +303,7 @@ impl EmbeddedStore {
         Ok(removed)
     }
 
-    /// The file that holds `key`'s value.
+    /// The file that contains `key`'s value.
     pub fn entry_path(&self, key: &Key) -> PathBuf {
         let digest = Sha256::digest(key.as_str().as_bytes());
         let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();

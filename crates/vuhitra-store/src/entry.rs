@@ -1,4 +1,4 @@
-//! What the store returns: [`Entry`] (a value's description), [`Blob`] (value and
+//! The store's result types: [`Entry`] (a value's description), [`Blob`] (value and
 //! description), [`Listing`], [`Expiry`], and the size [`Limits`] every backend applies.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,7 +26,7 @@ pub struct Limits {
     /// anything is written.
     pub max_value_bytes: u64,
     /// Redis stores a value as consecutive chunks of at most this many bytes, each in
-    /// its own key, because one Redis string holds at most 512 MiB. The embedded store
+    /// its own key, because one Redis string stores at most 512 MiB. The embedded store
     /// ignores it.
     pub chunk_bytes: u64,
 }

@@ -17,7 +17,7 @@ pub enum StoreError {
     InvalidKey {
         /// The rejected key.
         key: String,
-        /// Which rule it breaks.
+        /// The rule it breaks.
         reason: String,
     },
 
@@ -26,7 +26,7 @@ pub enum StoreError {
     InvalidNamespace {
         /// The rejected namespace.
         namespace: String,
-        /// Which rule it breaks.
+        /// The rule it breaks.
         reason: String,
     },
 
@@ -35,7 +35,7 @@ pub enum StoreError {
     InvalidMetadata {
         /// The field name.
         field: String,
-        /// Which rule it breaks.
+        /// The rule it breaks.
         reason: String,
     },
 
@@ -44,7 +44,7 @@ pub enum StoreError {
     InvalidTtl {
         /// The rejected TTL.
         ttl: std::time::Duration,
-        /// Why it was rejected.
+        /// The reason it was rejected.
         reason: String,
     },
 
@@ -73,7 +73,7 @@ pub enum StoreError {
     InvalidUrl {
         /// The URL with any password replaced by `***`.
         url: String,
-        /// What the parser reported.
+        /// The parser's error message.
         detail: String,
     },
 
@@ -82,7 +82,7 @@ pub enum StoreError {
     Unavailable {
         /// The URL with any password replaced by `***`.
         url: String,
-        /// What failed (connection refused, timed out, authentication failed, ...).
+        /// The failure: connection refused, timed out, authentication failed, ...
         detail: String,
     },
 
@@ -101,7 +101,7 @@ pub enum StoreError {
     /// A file operation of the embedded store failed.
     #[error("could not {operation} {path}: {source}")]
     Io {
-        /// What was being done (`create directory`, `read`, `rename`, ...).
+        /// The operation that failed: `create directory`, `read`, `rename`, ...
         operation: &'static str,
         /// The file or directory involved.
         path: PathBuf,
@@ -113,9 +113,9 @@ pub enum StoreError {
     /// Stored data that cannot be decoded or fails its checksum.
     #[error("stored entry {location} is corrupt: {detail}; delete it (vuhitra data drop KEY) and store it again")]
     Corrupt {
-        /// Where the entry lives: a file path or a Redis key.
+        /// The entry's location: a file path or a Redis key.
         location: String,
-        /// What is wrong with it.
+        /// The defect found.
         detail: String,
     },
 

@@ -4,8 +4,8 @@
 //!
 //! - [`Store`] is the interface callers use: `put`, `get`, `stat`, `list`, `delete`,
 //!   `ttl`, over either backend, chosen by [`StoreConfig`].
-//! - [`Key`] and [`Namespace`] are validated names; [`Metadata`] holds small text
-//!   fields stored beside a value; [`Limits`] caps value sizes and sets Redis' chunk
+//! - [`Key`] and [`Namespace`] are validated names; [`Metadata`] is the small
+//!   text fields stored beside a value; [`Limits`] caps value sizes and sets Redis' chunk
 //!   size.
 //! - [`RedisStore`] stores a value as a manifest hash plus chunks of at most
 //!   [`Limits::chunk_bytes`] (Redis strings hold at most 512 MiB), swapped in
@@ -28,6 +28,7 @@ mod metadata;
 mod redis_backend;
 mod store;
 
+pub use bytes::Bytes;
 pub use embedded::EmbeddedStore;
 pub use entry::{
     Blob, Entry, Expiry, Limits, Listing, DEFAULT_CHUNK_BYTES, DEFAULT_MAX_VALUE_BYTES,

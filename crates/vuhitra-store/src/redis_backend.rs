@@ -9,8 +9,8 @@
 //!   `size`, `crc32`, `created_at_ms`, `generation`, `chunks`, `chunk_bytes`, and one
 //!   `meta.<name>` field for each metadata field.
 //! - `<prefix>:<ns>:chunk:<key>:<generation>:<index>`: the value's bytes, split into
-//!   chunks of at most [`Limits::chunk_bytes`], because one Redis string holds at most
-//!   512 MiB. A value of zero bytes has no chunks.
+//!   chunks of at most [`Limits::chunk_bytes`], because one Redis string stores at
+//!   most 512 MiB. A value of zero bytes has no chunks.
 //!
 //! # Writing without exposing half a value
 //!
@@ -99,10 +99,10 @@ return old
 /// Connection settings for Redis.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RedisOptions {
-    /// Time allowed to open the TCP connection and get the first PING answer. It is
+    /// Time allowed to open the TCP connection and get the first reply to PING. It is
     /// short, so that a command with an unreachable Redis falls back or warns quickly.
     pub connect_timeout: Duration,
-    /// Time allowed for one command's answer once connected. One command carries at
+    /// Time allowed for one command's reply once connected. One command carries at
     /// most one batch of about 64 MiB.
     pub response_timeout: Duration,
     /// First segment of every key the store writes: 1 to 64 ASCII letters, digits,
@@ -139,7 +139,7 @@ impl std::fmt::Debug for RedisConnection {
 }
 
 impl RedisConnection {
-    /// Connects to the server at `url` and checks that it answers PING.
+    /// Connects to the server at `url` and checks that it replies to PING.
     ///
     /// Fails with [`StoreError::InvalidUrl`] for a malformed URL and with
     /// [`StoreError::Unavailable`] when the server cannot be reached within
@@ -388,9 +388,9 @@ impl RedisStore {
 
     /// Reads the value stored under `key`, or `None` when there is none or it expired.
     ///
-    /// When the value is replaced or deleted during the read, the read starts over
-    /// (at most five times, then [`StoreError::Contended`]); it never returns a mix
-    /// of two values.
+    /// When the value is replaced or deleted during the read, the read starts over, at
+    /// most five times before it fails with [`StoreError::Contended`]. It never returns
+    /// a mix of two values.
     pub async fn get(&self, key: &Key) -> Result<Option<Blob>> {
         let started = Instant::now();
 
@@ -689,7 +689,7 @@ impl RedisStore {
 }
 
 impl Manifest {
-    /// Decodes the fields of a manifest hash; the error text says which field is wrong.
+    /// Decodes the fields of a manifest hash. The error text names the wrong field.
     fn decode(fields: HashMap<String, Vec<u8>>) -> Result<Self, String> {
         let mut text: HashMap<String, String> = HashMap::with_capacity(fields.len());
         for (name, value) in fields {

@@ -13,7 +13,7 @@ use crate::key::{Key, Namespace};
 use crate::metadata::Metadata;
 use crate::redis_backend::{RedisOptions, RedisStore};
 
-/// Which backend a [`Store`] uses.
+/// The kind of backend behind a [`Store`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     /// A Redis server, chosen when a Redis URL is configured.
@@ -38,7 +38,7 @@ impl std::fmt::Display for Backend {
     }
 }
 
-/// Where and how to store values.
+/// The choice of backend and its settings.
 #[derive(Clone, Debug)]
 pub struct StoreConfig {
     /// Redis URL. When set, values go to Redis; when `None`, to the embedded store.

@@ -650,7 +650,7 @@ async fn connect_refused_fails_fast() {
 
 #[tokio::test]
 async fn connect_silent_server_times_out() {
-    // A server that accepts connections but never answers, like a hung Redis.
+    // A server that accepts connections but never replies, like a hung Redis.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let holder = tokio::spawn(async move {

@@ -1,0 +1,684 @@
+//! The frame cache through the real binary: `vuhitra analyze FILE --cache-key KEY`
+//! followed by `vuhitra data list|get|drop|ttl`, against the embedded store in a
+//! sandboxed cache directory and against the real Redis Stack named by
+//! `VUHITRA_TEST_REDIS_URL` (started by `scripts/services/redis.sh start`).
+//!
+//! Without `VUHITRA_TEST_REDIS_URL` the Redis tests print a skip message, or fail when
+//! `VUHITRA_CI=1`.
+
+#![cfg(all(feature = "store", feature = "analytics"))]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use support::{closed_port, stdout_json, Sandbox};
+
+const SALES_CSV: &str = "\
+region,units,price,shipped
+north,12,3.5,2024-01-03
+south,7,4.25,2024-01-04
+east,,2.0,2024-01-05
+west,31,5.75,2024-01-09
+";
+
+fn write_sales(sandbox: &Sandbox) -> PathBuf {
+    sandbox.write("work/sales.csv", SALES_CSV)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_success(output: &Output, what: &str) {
+    assert!(
+        output.status.success(),
+        "{what} failed with {}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+/// Runs `vuhitra --no-config ARGS` in the sandbox with extra environment variables.
+fn run(sandbox: &Sandbox, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut command = sandbox.command();
+    command.arg("--no-config").args(args);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+fn embedded_store_dir(sandbox: &Sandbox) -> PathBuf {
+    sandbox.root.path().join("cache/vuhitra/store/frames")
+}
+
+fn entry_files(dir: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(dir) {
+        Ok(items) => items
+            .map(|item| item.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "entry"))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A key no other test run uses, for tests that share one Redis server.
+fn unique_key(label: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("test-{label}-{}-{nanos}", std::process::id())
+}
+
+/// The test Redis URL, or `None` when the test is skipped (see the module docs).
+fn redis_url(test: &str) -> Option<String> {
+    match std::env::var("VUHITRA_TEST_REDIS_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            if std::env::var("VUHITRA_CI").as_deref() == Ok("1") {
+                panic!(
+                    "{test}: VUHITRA_TEST_REDIS_URL is not set but VUHITRA_CI=1; \
+                     start Redis Stack with `scripts/services/redis.sh start` and export its URL"
+                );
+            }
+            eprintln!("SKIPPED {test}: VUHITRA_TEST_REDIS_URL is not set");
+            None
+        }
+    }
+}
+
+#[test]
+fn analyze_caches_frame_in_embedded_store() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+
+    let analyzed = run(
+        &sandbox,
+        &[],
+        &["analyze", "sales.csv", "--cache-key", "sales"],
+    );
+    assert_success(&analyzed, "analyze --cache-key");
+    assert!(
+        text(&analyzed.stdout).contains("units"),
+        "the analysis is printed"
+    );
+    assert_eq!(entry_files(&embedded_store_dir(&sandbox)).len(), 1);
+
+    let listed = run(&sandbox, &[], &["data", "list", "--format", "json"]);
+    assert_success(&listed, "data list");
+    let report = stdout_json(&listed);
+    assert_eq!(report["backend"], "embedded");
+    let frames = report["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0]["key"], "sales");
+    assert_eq!(frames[0]["rows"], 4);
+    assert_eq!(frames[0]["columns"], 4);
+    assert_eq!(frames[0]["ttl_seconds"], serde_json::Value::Null);
+    assert!(frames[0]["size_bytes"].as_u64().unwrap() > 0);
+    assert!(frames[0]["source"].as_str().unwrap().ends_with("sales.csv"));
+}
+
+#[test]
+fn data_get_exports_csv() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    assert_success(
+        &run(
+            &sandbox,
+            &[],
+            &["analyze", "sales.csv", "--cache-key", "sales"],
+        ),
+        "analyze",
+    );
+
+    let got = run(&sandbox, &[], &["data", "get", "sales"]);
+    assert_success(&got, "data get");
+    let csv = text(&got.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "region,units,price,shipped");
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(lines[1].starts_with("north,12,3.5,"), "{csv}");
+    assert!(
+        lines[3].starts_with("east,,2.0,"),
+        "a missing value stays missing: {csv}"
+    );
+}
+
+#[test]
+fn data_get_exports_json_and_parquet() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    assert_success(
+        &run(
+            &sandbox,
+            &[],
+            &["analyze", "sales.csv", "--cache-key", "sales"],
+        ),
+        "analyze",
+    );
+
+    let json = run(&sandbox, &[], &["data", "get", "sales", "--format", "json"]);
+    assert_success(&json, "data get --format json");
+    let rows = stdout_json(&json);
+    assert_eq!(rows.as_array().unwrap().len(), 4);
+    assert_eq!(rows[3]["region"], "west");
+    assert_eq!(rows[3]["units"], 31);
+
+    let parquet = run(
+        &sandbox,
+        &[],
+        &[
+            "data",
+            "get",
+            "sales",
+            "--format",
+            "parquet",
+            "--output",
+            "out/sales.parquet",
+        ],
+    );
+    assert!(
+        !parquet.status.success(),
+        "a missing output directory is an error"
+    );
+    assert!(
+        text(&parquet.stderr).contains("cannot write"),
+        "{}",
+        text(&parquet.stderr)
+    );
+
+    std::fs::create_dir_all(sandbox.work_dir().join("out")).unwrap();
+    let parquet = run(
+        &sandbox,
+        &[],
+        &[
+            "data",
+            "get",
+            "sales",
+            "--format",
+            "parquet",
+            "--output",
+            "out/sales.parquet",
+        ],
+    );
+    assert_success(&parquet, "data get --format parquet");
+    assert!(parquet.stdout.is_empty());
+    let bytes = std::fs::read(sandbox.work_dir().join("out/sales.parquet")).unwrap();
+    assert!(bytes.starts_with(b"PAR1"), "no Parquet magic at the start");
+    assert!(bytes.ends_with(b"PAR1"), "no Parquet magic at the end");
+    let leftovers: Vec<_> = std::fs::read_dir(sandbox.work_dir().join("out"))
+        .unwrap()
+        .map(|item| item.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn data_ttl_reports_remaining() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    let analyzed = run(
+        &sandbox,
+        &[],
+        &[
+            "analyze",
+            "sales.csv",
+            "--cache-key",
+            "sales",
+            "--ttl",
+            "1h",
+        ],
+    );
+    assert_success(&analyzed, "analyze --ttl 1h");
+
+    let ttl = run(&sandbox, &[], &["data", "ttl", "sales", "--format", "json"]);
+    assert_success(&ttl, "data ttl");
+    let report = stdout_json(&ttl);
+    assert_eq!(report["key"], "sales");
+    assert_eq!(report["expires"], true);
+    let seconds = report["ttl_seconds"].as_f64().unwrap();
+    assert!(seconds > 3500.0, "{seconds}");
+    assert!(seconds <= 3600.0, "{seconds}");
+
+    let table = run(&sandbox, &[], &["data", "ttl", "sales"]);
+    assert_success(&table, "data ttl");
+    assert!(
+        text(&table.stdout).starts_with("sales: expires in 59m"),
+        "{}",
+        text(&table.stdout)
+    );
+}
+
+#[test]
+fn expired_frame_is_gone() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    let analyzed = run(
+        &sandbox,
+        &[],
+        &[
+            "analyze",
+            "sales.csv",
+            "--cache-key",
+            "brief",
+            "--ttl",
+            "1s",
+        ],
+    );
+    assert_success(&analyzed, "analyze --ttl 1s");
+
+    std::thread::sleep(Duration::from_millis(1300));
+    let got = run(&sandbox, &[], &["data", "get", "brief"]);
+    assert_eq!(got.status.code(), Some(1));
+    assert!(
+        text(&got.stderr).contains("no cached frame named \"brief\""),
+        "{}",
+        text(&got.stderr)
+    );
+
+    let listed = run(&sandbox, &[], &["data", "list", "--format", "json"]);
+    assert!(stdout_json(&listed)["frames"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(
+        entry_files(&embedded_store_dir(&sandbox)).is_empty(),
+        "the expired file is removed"
+    );
+}
+
+#[test]
+fn data_drop_then_missing() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    assert_success(
+        &run(
+            &sandbox,
+            &[],
+            &["analyze", "sales.csv", "--cache-key", "sales"],
+        ),
+        "analyze",
+    );
+
+    let dropped = run(&sandbox, &[], &["data", "drop", "sales"]);
+    assert_success(&dropped, "data drop");
+    assert_eq!(text(&dropped.stdout).trim(), "dropped sales");
+
+    for args in [
+        &["data", "drop", "sales"][..],
+        &["data", "get", "sales"],
+        &["data", "ttl", "sales"],
+    ] {
+        let output = run(&sandbox, &[], args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains("no cached frame named \"sales\""),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("hint: `vuhitra data list`"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn data_list_table_and_empty() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+
+    let empty = run(&sandbox, &[], &["data", "list"]);
+    assert_success(&empty, "data list");
+    assert!(
+        text(&empty.stdout).starts_with("no cached frames (embedded store at "),
+        "{}",
+        text(&empty.stdout)
+    );
+
+    assert_success(
+        &run(
+            &sandbox,
+            &[],
+            &["analyze", "sales.csv", "--cache-key", "team/q1:sales"],
+        ),
+        "analyze",
+    );
+    let listed = run(&sandbox, &[], &["data", "list"]);
+    assert_success(&listed, "data list");
+    let table = text(&listed.stdout);
+    assert!(table.contains("KEY"), "{table}");
+    assert!(table.contains("EXPIRES IN"), "{table}");
+    assert!(table.contains("team/q1:sales"), "{table}");
+    assert!(table.contains("never"), "{table}");
+}
+
+#[test]
+fn invalid_key_and_ttl_are_usage_errors() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+
+    let cases: [&[&str]; 5] = [
+        &["analyze", "sales.csv", "--cache-key", "bad key"],
+        &["analyze", "sales.csv", "--cache-key", "-dash"],
+        &["analyze", "sales.csv", "--cache-key", "k", "--ttl", "0"],
+        &["analyze", "sales.csv", "--ttl", "1h"],
+        &["data", "get", "a*b"],
+    ];
+    for args in cases {
+        let output = run(&sandbox, &[], args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        assert!(output.stdout.is_empty(), "{args:?}: nothing is analysed");
+    }
+    assert!(entry_files(&embedded_store_dir(&sandbox)).is_empty());
+}
+
+#[test]
+fn parquet_to_pipe_works() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    assert_success(
+        &run(
+            &sandbox,
+            &[],
+            &["analyze", "sales.csv", "--cache-key", "sales"],
+        ),
+        "analyze",
+    );
+
+    let piped = run(
+        &sandbox,
+        &[],
+        &["data", "get", "sales", "--format", "parquet"],
+    );
+    assert_success(&piped, "data get --format parquet to a pipe");
+    assert!(piped.stdout.starts_with(b"PAR1"));
+}
+
+#[test]
+fn parquet_to_terminal_rejected() {
+    // `script` (util-linux) runs the command with a pseudo-terminal as its stdout.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED parquet_to_terminal_rejected: `script` (util-linux) is not installed");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    assert_success(
+        &run(
+            &sandbox,
+            &[],
+            &["analyze", "sales.csv", "--cache-key", "sales"],
+        ),
+        "analyze",
+    );
+
+    let binary = assert_cmd::cargo::cargo_bin("vuhitra");
+    let inner = format!(
+        "{} --no-config data get sales --format parquet",
+        binary.display()
+    );
+    let result = std::process::Command::new("script")
+        .args(["--quiet", "--return", "--command", &inner, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sandbox.root.path().join("home"))
+        .env("XDG_CACHE_HOME", sandbox.root.path().join("cache"))
+        .env("XDG_CONFIG_HOME", sandbox.root.path().join("config"))
+        .env("XDG_DATA_HOME", sandbox.root.path().join("data"))
+        .env("NO_COLOR", "1")
+        .current_dir(sandbox.work_dir())
+        .output()
+        .unwrap();
+
+    assert_eq!(result.status.code(), Some(2), "{}", text(&result.stdout));
+    let screen = text(&result.stdout);
+    assert!(screen.contains("Parquet is a binary format"), "{screen}");
+    assert!(!screen.contains("PAR1"), "binary data reached the terminal");
+}
+
+#[test]
+fn unreachable_redis_warns_but_analysis_prints() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    let url = format!("redis://127.0.0.1:{}", closed_port());
+
+    let started = std::time::Instant::now();
+    let analyzed = run(
+        &sandbox,
+        &[("REDIS_URL", &url)],
+        &[
+            "analyze",
+            "sales.csv",
+            "--cache-key",
+            "sales",
+            "--format",
+            "json",
+        ],
+    );
+    assert_success(&analyzed, "analyze with Redis down");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    let profile = stdout_json(&analyzed);
+    assert_eq!(profile["rows"], 4);
+    let stderr = text(&analyzed.stderr);
+    assert!(stderr.contains("WARN"), "{stderr}");
+    assert!(stderr.contains("not cached"), "{stderr}");
+    assert!(stderr.contains(&url), "{stderr}");
+    assert!(
+        entry_files(&embedded_store_dir(&sandbox)).is_empty(),
+        "no silent fallback to disk"
+    );
+
+    // Commands whose whole job is the cache fail with the service-unavailable code.
+    let listed = run(&sandbox, &[("REDIS_URL", &url)], &["data", "list"]);
+    assert_eq!(listed.status.code(), Some(3), "{}", text(&listed.stderr));
+    assert!(
+        text(&listed.stderr).contains("unset REDIS_URL"),
+        "{}",
+        text(&listed.stderr)
+    );
+}
+
+#[test]
+fn concurrent_analyze_processes_share_store() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("vuhitra"));
+            command.env_clear();
+            if let Some(path) = std::env::var_os("PATH") {
+                command.env("PATH", path);
+            }
+            let root = sandbox.root.path();
+            command
+                .env("HOME", root.join("home"))
+                .env("XDG_CACHE_HOME", root.join("cache"))
+                .env("XDG_CONFIG_HOME", root.join("config"))
+                .env("XDG_DATA_HOME", root.join("data"))
+                .current_dir(sandbox.work_dir())
+                .args([
+                    "--no-config",
+                    "analyze",
+                    "sales.csv",
+                    "--format",
+                    "json",
+                    "--cache-key",
+                ])
+                .arg(if i % 2 == 0 { "shared" } else { "other" })
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        assert_success(&child.wait_with_output().unwrap(), "concurrent analyze");
+    }
+
+    let listed = run(&sandbox, &[], &["data", "list", "--format", "json"]);
+    let report = stdout_json(&listed);
+    let keys: Vec<&str> = report["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|frame| frame["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["other", "shared"]);
+    assert!(report["problems"].as_array().unwrap().is_empty());
+    let got = run(&sandbox, &[], &["data", "get", "shared"]);
+    assert_success(&got, "data get");
+    assert_eq!(text(&got.stdout).lines().count(), 5);
+}
+
+#[test]
+fn redis_frame_cache_round_trip() {
+    let Some(url) = redis_url("redis_frame_cache_round_trip") else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    let key = unique_key("round-trip");
+    let env = [("REDIS_URL", url.as_str())];
+
+    let analyzed = run(
+        &sandbox,
+        &env,
+        &["analyze", "sales.csv", "--cache-key", &key, "--ttl", "10m"],
+    );
+    assert_success(&analyzed, "analyze with Redis");
+    assert!(text(&analyzed.stdout).contains("units"));
+    assert!(
+        entry_files(&embedded_store_dir(&sandbox)).is_empty(),
+        "the frame goes to Redis, not to disk"
+    );
+
+    let listed = run(&sandbox, &env, &["data", "list", "--format", "json"]);
+    assert_success(&listed, "data list");
+    let report = stdout_json(&listed);
+    assert_eq!(report["backend"], "redis");
+    let frame = report["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|frame| frame["key"] == key.as_str())
+        .expect("the frame is listed")
+        .clone();
+    assert_eq!(frame["rows"], 4);
+    let listed_ttl = frame["ttl_seconds"].as_f64().unwrap();
+    assert!(listed_ttl > 500.0, "{listed_ttl}");
+    assert!(listed_ttl <= 600.0, "{listed_ttl}");
+
+    let got = run(&sandbox, &env, &["data", "get", &key]);
+    assert_success(&got, "data get");
+    assert_eq!(
+        text(&got.stdout).lines().next(),
+        Some("region,units,price,shipped")
+    );
+    assert_eq!(text(&got.stdout).lines().count(), 5);
+
+    let ttl = run(&sandbox, &env, &["data", "ttl", &key, "--format", "json"]);
+    assert_success(&ttl, "data ttl");
+    assert_eq!(stdout_json(&ttl)["expires"], true);
+
+    assert_success(&run(&sandbox, &env, &["data", "drop", &key]), "data drop");
+    let gone = run(&sandbox, &env, &["data", "get", &key]);
+    assert_eq!(gone.status.code(), Some(1), "{}", text(&gone.stderr));
+}
+
+#[test]
+fn redis_frame_cache_expires() {
+    let Some(url) = redis_url("redis_frame_cache_expires") else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    let key = unique_key("expires");
+    let env = [("REDIS_URL", url.as_str())];
+
+    let analyzed = run(
+        &sandbox,
+        &env,
+        &["analyze", "sales.csv", "--cache-key", &key, "--ttl", "1s"],
+    );
+    assert_success(&analyzed, "analyze with Redis");
+    assert_success(
+        &run(&sandbox, &env, &["data", "get", &key]),
+        "data get before expiry",
+    );
+
+    std::thread::sleep(Duration::from_millis(1300));
+    let got = run(&sandbox, &env, &["data", "get", &key]);
+    assert_eq!(got.status.code(), Some(1), "{}", text(&got.stderr));
+    let ttl = run(&sandbox, &env, &["data", "ttl", &key]);
+    assert_eq!(ttl.status.code(), Some(1), "{}", text(&ttl.stderr));
+}
+
+#[test]
+fn shared_weather_csv_round_trip() {
+    let Some(weather) = shared_table("weather.csv") else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+
+    let path = weather.display().to_string();
+    let analyzed = run(
+        &sandbox,
+        &[],
+        &[
+            "analyze",
+            &path,
+            "--cache-key",
+            "weather",
+            "--format",
+            "json",
+        ],
+    );
+    assert_success(&analyzed, "analyze weather.csv");
+    let rows = stdout_json(&analyzed)["rows"].as_u64().unwrap();
+
+    let got = run(
+        &sandbox,
+        &[],
+        &["data", "get", "weather", "--format", "ndjson"],
+    );
+    assert_success(&got, "data get --format ndjson");
+    assert_eq!(text(&got.stdout).lines().count() as u64, rows);
+}
+
+/// A table from the shared data folder (`VUHITRA_SHARED_DATA`, default
+/// `<workspace>/../shared/data`), or `None` with a printed message when it is absent.
+fn shared_table(name: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("VUHITRA_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let path = root.join("tables").join(name);
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent; set VUHITRA_SHARED_DATA to the shared data folder",
+            path.display()
+        );
+        None
+    }
+}
