@@ -80,6 +80,14 @@ pub enum Command {
     Nlp(commands::nlp::Command),
     #[cfg(feature = "analytics")]
     Analyze(commands::analyze::Args),
+    #[cfg(feature = "llm")]
+    Chat(commands::llm::chat::Args),
+    /// List, describe and download the language-model server's models.
+    #[cfg(feature = "llm")]
+    #[command(subcommand)]
+    Models(commands::llm::models::Command),
+    #[cfg(feature = "llm")]
+    Embed(commands::llm::embed::Args),
 }
 
 impl Command {
@@ -94,6 +102,12 @@ impl Command {
             Command::Nlp(command) => command.setting_overrides(),
             #[cfg(feature = "analytics")]
             Command::Analyze(_) => Vec::new(),
+            #[cfg(feature = "llm")]
+            Command::Chat(args) => args.setting_overrides(),
+            #[cfg(feature = "llm")]
+            Command::Models(command) => command.setting_overrides(),
+            #[cfg(feature = "llm")]
+            Command::Embed(args) => args.setting_overrides(),
         }
     }
 }

@@ -6,6 +6,8 @@ pub mod analyze;
 pub mod config;
 pub mod doctor;
 pub mod info;
+#[cfg(feature = "llm")]
+pub mod llm;
 #[cfg(feature = "nlp")]
 pub mod nlp;
 pub mod version;
@@ -22,6 +24,12 @@ pub fn dispatch(command: Command, context: &Context) -> CliResult {
         Command::Nlp(command) => nlp::run(&command, context),
         #[cfg(feature = "analytics")]
         Command::Analyze(args) => analyze::run(&args, context),
+        #[cfg(feature = "llm")]
+        Command::Chat(args) => llm::chat::run(&args, context),
+        #[cfg(feature = "llm")]
+        Command::Models(command) => llm::models::run(&command, context),
+        #[cfg(feature = "llm")]
+        Command::Embed(args) => llm::embed::run(&args, context),
         Command::Version(_) | Command::Config(_) | Command::Doctor(_) => {
             unreachable!("main runs version, config and doctor before settings are required")
         }

@@ -9,7 +9,12 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use vuhitra_config::{InvalidSettings, LlmProvider, Resolved, Settings, SETTINGS};
+#[cfg(not(feature = "llm"))]
+use vuhitra_config::LlmProvider;
+use vuhitra_config::{InvalidSettings, Resolved, Settings, SETTINGS};
+
+#[cfg(feature = "llm")]
+use super::llm::llm_endpoint;
 
 use super::{Check, Finding, Scope};
 
@@ -143,6 +148,9 @@ fn http_client(timeout: Duration) -> Result<reqwest::Client, Finding> {
         .map_err(|error| Finding::fail(format!("cannot build an HTTP client: {error}")))
 }
 
+/// Checks the endpoint with one HTTP request; builds with the `llm` feature
+/// speak the protocol through the provider instead (`doctor/llm.rs`).
+#[cfg(not(feature = "llm"))]
 async fn llm_endpoint(settings: &Settings, timeout: Duration) -> Finding {
     let client = match http_client(timeout) {
         Ok(client) => client,

@@ -6,6 +6,8 @@
 //! default endpoint is a warning, an unreachable configured one a failure.
 
 mod checks;
+#[cfg(feature = "llm")]
+mod llm;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
