@@ -80,6 +80,9 @@ pub enum Command {
     Nlp(commands::nlp::Command),
     #[cfg(feature = "analytics")]
     Analyze(commands::analyze::Args),
+    #[cfg(all(feature = "store", feature = "analytics"))]
+    #[command(subcommand)]
+    Data(commands::data::Command),
     #[cfg(feature = "llm")]
     Chat(commands::llm::chat::Args),
     /// List, describe and download the language-model server's models.
@@ -102,6 +105,8 @@ impl Command {
             Command::Nlp(command) => command.setting_overrides(),
             #[cfg(feature = "analytics")]
             Command::Analyze(_) => Vec::new(),
+            #[cfg(all(feature = "store", feature = "analytics"))]
+            Command::Data(_) => Vec::new(),
             #[cfg(feature = "llm")]
             Command::Chat(args) => args.setting_overrides(),
             #[cfg(feature = "llm")]

@@ -4,6 +4,8 @@
 #[cfg(feature = "analytics")]
 pub mod analyze;
 pub mod config;
+#[cfg(all(feature = "store", feature = "analytics"))]
+pub mod data;
 pub mod doctor;
 pub mod info;
 #[cfg(feature = "llm")]
@@ -24,6 +26,8 @@ pub fn dispatch(command: Command, context: &Context) -> CliResult {
         Command::Nlp(command) => nlp::run(&command, context),
         #[cfg(feature = "analytics")]
         Command::Analyze(args) => analyze::run(&args, context),
+        #[cfg(all(feature = "store", feature = "analytics"))]
+        Command::Data(command) => data::run(&command, context),
         #[cfg(feature = "llm")]
         Command::Chat(args) => llm::chat::run(&args, context),
         #[cfg(feature = "llm")]
