@@ -9,6 +9,7 @@ use std::sync::{Arc, LazyLock};
 use rustc_hash::FxHashMap;
 
 use super::python;
+use super::rules::{phrase_words, BOOSTERS, NEGATIONS};
 
 /// The word lexicon of vaderSentiment 3.3.2 (`vader_lexicon.txt`).
 const VADER_LEXICON: &str = include_str!("../../data/vader/vader_lexicon.txt");
@@ -56,11 +57,27 @@ pub enum LexiconError {
     },
 }
 
+/// Facts the scoring rules look up about one lower-cased word, found with one hash lookup.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct WordInfo {
+    /// Valence from the word lexicon.
+    pub(crate) valence: Option<f64>,
+    /// Value as a booster or dampener word.
+    pub(crate) booster: Option<f64>,
+    /// Whether the word is in the negation list.
+    pub(crate) negation: bool,
+    /// Whether the word occurs in a special-case phrase or a booster phrase.
+    pub(crate) in_phrase: bool,
+}
+
 /// Word valences and emoji descriptions used by the sentiment analyzer.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
-    /// Valence of each lexicon word, keyed as written in the file.
-    words: FxHashMap<Box<str>, f64>,
+    /// Every word the rules look up: lexicon words keyed as written in the file, plus the
+    /// booster, negation and phrase words of the rules.
+    words: FxHashMap<Box<str>, WordInfo>,
+    /// Number of words with a lexicon valence.
+    word_count: usize,
     /// Description of each emoji that is a single code point.
     emojis: FxHashMap<char, Box<str>>,
     /// The smallest code point among `emojis`, so that scanning text can skip the map
@@ -87,12 +104,14 @@ impl Lexicon {
     /// 3.3.2 looks emojis up one code point at a time, so emoji entries of several code
     /// points (skin tones, flags, joined sequences) can never match. They are dropped here.
     pub fn parse(word_lexicon: &str, emoji_lexicon: &str) -> Result<Lexicon, LexiconError> {
-        let words = parse_words(word_lexicon)?;
+        let valences = parse_words(word_lexicon)?;
+        let word_count = valences.len();
         let emojis = parse_emojis(emoji_lexicon)?;
         let min_emoji = emojis.keys().copied().min().unwrap_or(char::MAX);
 
         Ok(Lexicon {
-            words,
+            words: index_words(valences),
+            word_count,
             emojis,
             min_emoji,
         })
@@ -100,7 +119,12 @@ impl Lexicon {
 
     /// Returns the valence of a lower-cased word, if the lexicon has it.
     pub fn valence(&self, word: &str) -> Option<f64> {
-        self.words.get(word).copied()
+        self.words.get(word).and_then(|info| info.valence)
+    }
+
+    /// Returns the facts the rules look up about a lower-cased word.
+    pub(crate) fn word_info(&self, word: &str) -> WordInfo {
+        self.words.get(word).copied().unwrap_or_default()
     }
 
     /// Returns the description that replaces `emoji` before scoring, if any.
@@ -113,7 +137,7 @@ impl Lexicon {
 
     /// Returns the number of words in the word lexicon.
     pub fn word_count(&self) -> usize {
-        self.words.len()
+        self.word_count
     }
 
     /// Returns the number of single-code-point emojis in the emoji lexicon.
@@ -128,6 +152,34 @@ fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .split('\n')
         .enumerate()
         .map(|(index, line)| (index + 1, line))
+}
+
+/// Adds the words of the rule tables to the lexicon valences, so that scoring a token
+/// takes one hash lookup.
+fn index_words(valences: FxHashMap<Box<str>, f64>) -> FxHashMap<Box<str>, WordInfo> {
+    let mut words: FxHashMap<Box<str>, WordInfo> = valences
+        .into_iter()
+        .map(|(word, valence)| {
+            let info = WordInfo {
+                valence: Some(valence),
+                ..WordInfo::default()
+            };
+            (word, info)
+        })
+        .collect();
+
+    // Phrases with a space never match a single token, so only single words go here.
+    for &(word, value) in BOOSTERS.iter().filter(|(word, _)| !word.contains(' ')) {
+        words.entry(Box::from(word)).or_default().booster = Some(value);
+    }
+    for &word in NEGATIONS {
+        words.entry(Box::from(word)).or_default().negation = true;
+    }
+    for word in phrase_words() {
+        words.entry(Box::from(word)).or_default().in_phrase = true;
+    }
+
+    words
 }
 
 fn parse_words(text: &str) -> Result<FxHashMap<Box<str>, f64>, LexiconError> {
@@ -199,12 +251,27 @@ mod tests {
         assert_eq!(lexicon.word_count(), 7_506);
         assert_eq!(lexicon.emoji_count(), 1_212);
         assert_eq!(lexicon.valence("good"), Some(1.9));
+        assert_eq!(lexicon.valence("very"), None);
         assert_eq!(lexicon.valence(":)"), Some(2.0));
         assert_eq!(
             lexicon.emoji_description('\u{1F600}'),
             Some("grinning face")
         );
         assert_eq!(lexicon.emoji_description('a'), None);
+    }
+
+    #[test]
+    fn rule_words_are_indexed() {
+        let lexicon = Lexicon::parse("good\t1.9\n", "").unwrap();
+
+        let very = lexicon.word_info("very");
+        assert_eq!(very.booster, Some(0.293));
+        assert_eq!(very.valence, None);
+        assert!(lexicon.word_info("never").negation);
+        assert!(lexicon.word_info("bomb").in_phrase);
+        assert_eq!(lexicon.word_info("good").valence, Some(1.9));
+        assert_eq!(lexicon.word_info("unknown"), WordInfo::default());
+        assert_eq!(lexicon.word_count(), 1);
     }
 
     #[test]

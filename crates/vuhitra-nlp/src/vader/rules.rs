@@ -6,8 +6,6 @@
 
 use std::sync::LazyLock;
 
-use rustc_hash::{FxHashMap, FxHashSet};
-
 /// Valence added by a booster word such as "very" (`B_INCR`).
 pub(crate) const BOOSTER_INCREMENT: f64 = 0.293;
 
@@ -232,19 +230,6 @@ pub(crate) const SPECIAL_CASES: &[(&str, f64)] = &[
 /// A phrase of a word table, split into its words.
 pub(crate) type Phrase = (Vec<&'static str>, f64);
 
-/// Negation words, for lookups by lower-cased token.
-pub(crate) static NEGATION_WORDS: LazyLock<FxHashSet<&'static str>> =
-    LazyLock::new(|| NEGATIONS.iter().copied().collect());
-
-/// Single-word boosters, looked up by lower-cased token.
-pub(crate) static BOOSTER_WORDS: LazyLock<FxHashMap<&'static str, f64>> = LazyLock::new(|| {
-    BOOSTERS
-        .iter()
-        .filter(|(phrase, _)| !phrase.contains(' '))
-        .copied()
-        .collect()
-});
-
 /// Boosters of several words, matched against the words before a scored word.
 pub(crate) static BOOSTER_PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(|| {
     BOOSTERS
@@ -261,6 +246,15 @@ pub(crate) static SPECIAL_CASE_PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(||
         .map(|&(phrase, value)| split_phrase(phrase, value))
         .collect()
 });
+
+/// Returns every word of the special-case phrases and of the booster phrases.
+pub(crate) fn phrase_words() -> impl Iterator<Item = &'static str> {
+    let booster_phrases = BOOSTERS.iter().filter(|(phrase, _)| phrase.contains(' '));
+    SPECIAL_CASES
+        .iter()
+        .chain(booster_phrases)
+        .flat_map(|(phrase, _)| phrase.split(' '))
+}
 
 fn split_phrase(phrase: &'static str, value: f64) -> Phrase {
     (phrase.split(' ').collect(), value)
@@ -315,21 +309,22 @@ mod tests {
     }
 
     #[test]
-    fn booster_table_splits_words_and_phrases() {
-        assert_eq!(BOOSTER_WORDS.len() + BOOSTER_PHRASES.len(), BOOSTERS.len());
+    fn booster_phrases_are_the_multi_word_boosters() {
         assert_eq!(BOOSTERS.len(), 84);
-        assert_eq!(BOOSTER_WORDS.get("kinda"), Some(&BOOSTER_DECREMENT));
-        assert_eq!(BOOSTER_WORDS.get("kind of"), None);
+        assert_eq!(BOOSTER_PHRASES.len(), 3);
         assert_eq!(
             lookup_phrase(&BOOSTER_PHRASES, &["sort", "of"]),
             Some(BOOSTER_DECREMENT)
         );
+        assert_eq!(lookup_phrase(&BOOSTER_PHRASES, &["kinda"]), None);
     }
 
     #[test]
-    fn negation_words_match_table() {
-        assert_eq!(NEGATION_WORDS.len(), NEGATIONS.len());
-        assert!(NEGATION_WORDS.contains("uh-uh"));
-        assert!(!NEGATION_WORDS.contains("no"));
+    fn phrase_words_cover_both_tables() {
+        let words: Vec<&str> = phrase_words().collect();
+        assert!(words.contains(&"death"));
+        assert!(words.contains(&"enough"));
+        assert!(words.contains(&"badass"));
+        assert!(!words.contains(&"kinda"));
     }
 }

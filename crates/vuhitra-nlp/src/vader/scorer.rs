@@ -7,13 +7,13 @@
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
-use super::lexicon::Lexicon;
+use super::lexicon::{Lexicon, WordInfo};
 use super::python;
 use super::rules::{
     lookup_phrase, AFTER_BUT_FACTOR, BEFORE_BUT_FACTOR, BOOSTER_DISTANCE_2_FACTOR,
-    BOOSTER_DISTANCE_3_FACTOR, BOOSTER_PHRASES, BOOSTER_WORDS, CAPS_INCREMENT,
-    EXCLAMATION_EMPHASIS, MAX_EXCLAMATION_MARKS, MAX_QUESTION_EMPHASIS, NEGATION_SCALAR,
-    NEGATION_WORDS, NEVER_SO_FACTOR, NORMALIZE_ALPHA, QUESTION_EMPHASIS, SPECIAL_CASE_PHRASES,
+    BOOSTER_DISTANCE_3_FACTOR, BOOSTER_PHRASES, CAPS_INCREMENT, EXCLAMATION_EMPHASIS,
+    MAX_EXCLAMATION_MARKS, MAX_QUESTION_EMPHASIS, NEGATION_SCALAR, NEVER_SO_FACTOR,
+    NORMALIZE_ALPHA, QUESTION_EMPHASIS, SPECIAL_CASE_PHRASES,
 };
 use super::Sentiment;
 
@@ -23,10 +23,10 @@ struct Word<'a> {
     lower: Cow<'a, str>,
     /// Whether the token is upper case by Python's `str.isupper()`.
     is_upper: bool,
-    /// Lexicon valence of the lower-cased token.
-    valence: Option<f64>,
-    /// Booster or dampener value of the lower-cased token.
-    booster: Option<f64>,
+    /// Whether the token negates (`negated`): a negation word, or one containing "n't".
+    negates: bool,
+    /// Lexicon valence, booster value and phrase membership of the lower-cased token.
+    info: WordInfo,
 }
 
 /// Computes the unrounded scores of `text`.
@@ -40,7 +40,7 @@ pub(crate) fn score(lexicon: &Lexicon, text: &str) -> Sentiment {
     for (i, word) in words.iter().enumerate() {
         // Boosters, and "kind" in "kind of", modify other words and score nothing.
         let is_kind_of = word.lower == "kind" && words.get(i + 1).is_some_and(|w| w.lower == "of");
-        if word.booster.is_some() || is_kind_of {
+        if word.info.booster.is_some() || is_kind_of {
             sentiments.push(0.0);
             continue;
         }
@@ -92,17 +92,18 @@ fn tokenize<'a>(lexicon: &Lexicon, text: &'a str) -> Vec<Word<'a>> {
     python::split_whitespace(text)
         .map(|token| {
             let stripped = python::strip_ascii_punctuation(token);
-            let stripped_is_short = stripped.len() <= 2 || stripped.chars().count() <= 2;
+            // A character takes at most 4 bytes, so more than 8 bytes are more than 2 characters.
+            let stripped_is_short =
+                stripped.len() <= 2 || (stripped.len() <= 8 && stripped.chars().count() <= 2);
             let token = if stripped_is_short { token } else { stripped };
             let lower = lower_case(token);
-            let valence = lexicon.valence(&lower);
-            let booster = BOOSTER_WORDS.get(&*lower).copied();
+            let info = lexicon.word_info(&lower);
 
             Word {
                 is_upper: python::is_upper(token),
+                negates: info.negation || (lower.contains('\'') && lower.contains("n't")),
                 lower,
-                valence,
-                booster,
+                info,
             }
         })
         .collect()
@@ -131,14 +132,18 @@ fn has_cap_differential(words: &[Word<'_>]) -> bool {
 /// not in the lexicon.
 fn word_valence(words: &[Word<'_>], i: usize, cap_differential: bool) -> f64 {
     let word = &words[i];
-    let Some(lexicon_valence) = word.valence else {
+    let Some(lexicon_valence) = word.info.valence else {
         return 0.0;
     };
     let lower = |index: usize| &*words[index].lower;
     let mut valence = lexicon_valence;
 
     // "no" before another lexicon word negates that word instead of scoring itself.
-    if word.lower == "no" && words.get(i + 1).is_some_and(|next| next.valence.is_some()) {
+    if word.lower == "no"
+        && words
+            .get(i + 1)
+            .is_some_and(|next| next.info.valence.is_some())
+    {
         valence = 0.0;
     }
     // 3.3.2: this recomputes from the lexicon value, so a "no" after another "no" scores
@@ -163,7 +168,7 @@ fn word_valence(words: &[Word<'_>], i: usize, cap_differential: bool) -> f64 {
     // Look at up to three preceding words. Boosters, negations and special cases apply
     // only through preceding words that are not themselves in the lexicon.
     for distance in 0..3 {
-        if i <= distance || words[i - distance - 1].valence.is_some() {
+        if i <= distance || words[i - distance - 1].info.valence.is_some() {
             continue;
         }
 
@@ -188,7 +193,7 @@ fn word_valence(words: &[Word<'_>], i: usize, cap_differential: bool) -> f64 {
 /// Returns the valence change a booster word brings to a word of `valence`
 /// (`scalar_inc_dec`).
 fn booster_scalar(booster: &Word<'_>, valence: f64, cap_differential: bool) -> f64 {
-    let Some(value) = booster.booster else {
+    let Some(value) = booster.info.booster else {
         return 0.0;
     };
 
@@ -208,11 +213,6 @@ fn booster_scalar(booster: &Word<'_>, valence: f64, cap_differential: bool) -> f
     scalar
 }
 
-/// Returns whether a lower-cased word negates (`negated` with `include_nt=True`).
-fn is_negation(word: &str) -> bool {
-    NEGATION_WORDS.contains(word) || word.contains("n't")
-}
-
 /// Applies a negation found `distance + 1` words before the word at `i`
 /// (`_negation_check`).
 fn apply_negation(valence: f64, words: &[Word<'_>], distance: usize, i: usize) -> f64 {
@@ -221,7 +221,7 @@ fn apply_negation(valence: f64, words: &[Word<'_>], distance: usize, i: usize) -
 
     match distance {
         0 => {
-            if is_negation(lower(i - 1)) {
+            if words[i - 1].negates {
                 return valence * NEGATION_SCALAR;
             }
         }
@@ -232,7 +232,7 @@ fn apply_negation(valence: f64, words: &[Word<'_>], distance: usize, i: usize) -
             if lower(i - 2) == "without" && lower(i - 1) == "doubt" {
                 return valence;
             }
-            if is_negation(lower(i - 2)) {
+            if words[i - 2].negates {
                 return valence * NEGATION_SCALAR;
             }
         }
@@ -247,7 +247,7 @@ fn apply_negation(valence: f64, words: &[Word<'_>], distance: usize, i: usize) -
             if lower(i - 3) == "without" && (lower(i - 2) == "doubt" || lower(i - 1) == "doubt") {
                 return valence;
             }
-            if is_negation(lower(i - 3)) {
+            if words[i - 3].negates {
                 return valence * NEGATION_SCALAR;
             }
         }
@@ -263,6 +263,12 @@ fn apply_negation(valence: f64, words: &[Word<'_>], distance: usize, i: usize) -
 /// sets the scored word's valence, and the booster phrases ("kind of", "sort of", "just
 /// enough") add their value without regard to the sign of the valence.
 fn apply_special_cases(mut valence: f64, words: &[Word<'_>], i: usize) -> f64 {
+    // Every phrase consists of phrase words, so without one in reach nothing can match.
+    let window = &words[i - 3..words.len().min(i + 3)];
+    if !window.iter().any(|word| word.info.in_phrase) {
+        return valence;
+    }
+
     let lower = |index: usize| &*words[index].lower;
 
     // The first match among these sequences wins.
@@ -309,7 +315,8 @@ fn apply_special_cases(mut valence: f64, words: &[Word<'_>], i: usize) -> f64 {
 
 /// Negates a word after "least", except in "at least" and "very least" (`_least_check`).
 fn apply_least_rule(valence: f64, words: &[Word<'_>], i: usize) -> f64 {
-    let follows_least = i > 0 && words[i - 1].valence.is_none() && words[i - 1].lower == "least";
+    let follows_least =
+        i > 0 && words[i - 1].info.valence.is_none() && words[i - 1].lower == "least";
     if !follows_least {
         return valence;
     }
