@@ -278,3 +278,17 @@ fn doctor_checks_real_endpoint() {
         "{check}"
     );
 }
+
+#[test]
+fn provider_flag_overrides_setting() {
+    let Some(server) = llama_server("provider_flag_overrides_setting") else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let output = llm_support::llm_command(&sandbox, &server.url, "ollama", &server.model)
+        .args(["models", "list", "--format", "json", "--provider", "openai"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_text(&output));
+    assert_eq!(stdout_json(&output)[0]["name"], server.model.as_str());
+}
