@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use crate::cache::{
@@ -163,6 +164,13 @@ impl EmbeddedStore {
             .map_err(open_error)?;
         connection
             .pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_error)?;
+        // Without a checkpoint on close the WAL file outlives each short
+        // `vuhitra` run, so the next run appends to it instead of starting a
+        // new WAL, which costs an fsync of its header. Checkpoints still run
+        // automatically once the WAL holds 1000 pages.
+        connection
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(open_error)?;
 
         let store = EmbeddedStore { connection, path };

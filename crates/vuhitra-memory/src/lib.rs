@@ -34,11 +34,17 @@ pub use error::{MemoryError, Result};
 pub use intent::{classify, Intent};
 pub use keywords::{parse_prompt, CacheDirective, ParsedPrompt};
 pub use memory::{Memory, MemoryConfig, RecordOutcome, SyncReport};
-pub use record::{new_id, now_ms, CallStats, HeuristicQuery, HeuristicRecord, HeuristicStats};
+pub use record::{
+    new_id, now_ms, prompt_sentiment, CallStats, HeuristicQuery, HeuristicRecord, HeuristicStats,
+};
 pub use sessions::{
     validate_session_name, Session, SessionMessage, SessionRole, SessionStore, SessionSummary,
 };
 pub use signature::{
-    content_words, prompt_hash, BasicTokenizer, PromptSignature, PromptTokenizer, PromptWord,
-    SignatureMethod, SpacyTokenizer,
+    content_words, load_tokenizer, prompt_hash, BasicTokenizer, PromptSignature, PromptTokenizer,
+    PromptWord, SignatureMethod, SpacyTokenizer,
 };
+
+/// Where `scripts/get-nlp-model.sh` installs the spaCy model used for `nlp`
+/// signatures when `NLP_MODEL_PATH` is unset.
+pub use vuhitra_nlp::tokenizer::default_model_dir as default_nlp_model_dir;

@@ -43,6 +43,12 @@ pub struct HeuristicRecord {
     pub intent: Intent,
 }
 
+/// The VADER compound score of `prompt`, from -1 (negative) to 1 (positive),
+/// as vaderSentiment 3.3.2 computes it.
+pub fn prompt_sentiment(prompt: &str) -> f64 {
+    vuhitra_nlp::vader::polarity_scores(prompt).compound
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
     SystemTime::now()

@@ -313,6 +313,24 @@ impl PromptTokenizer for SpacyTokenizer {
     }
 }
 
+/// The tokenizer for signatures: spaCy's when a model directory is installed
+/// at `model_dir`, else [`BasicTokenizer`]. A model that fails to load is
+/// logged as a warning and the fallback is used, so a broken model never
+/// stops a chat.
+pub fn load_tokenizer(model_dir: Option<&std::path::Path>) -> Box<dyn PromptTokenizer> {
+    let Some(dir) = model_dir.filter(|dir| dir.join("meta.json").is_file()) else {
+        tracing::debug!("no spaCy model installed; prompt signatures use the basic tokenizer");
+        return Box::new(BasicTokenizer);
+    };
+    match SpacyTokenizer::load(dir) {
+        Ok(tokenizer) => Box::new(tokenizer),
+        Err(error) => {
+            tracing::warn!(%error, "cannot load the spaCy tokenizer; prompt signatures use the basic tokenizer");
+            Box::new(BasicTokenizer)
+        }
+    }
+}
+
 /// The signature of one prompt: its method and a SHA-256 in lower-case hex.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PromptSignature {

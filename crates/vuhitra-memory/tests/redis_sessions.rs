@@ -10,7 +10,10 @@ use vuhitra_memory::{new_id, now_ms, SessionMessage, SessionRole};
 use vuhitra_store::{RedisConnection, RedisOptions};
 
 async fn sessions(ttl_ms: Option<i64>) -> Option<RedisSessions> {
-    let Ok(url) = std::env::var("VUHITRA_TEST_REDIS_URL") else {
+    let Some(url) = std::env::var("VUHITRA_TEST_REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
         if std::env::var("VUHITRA_CI").as_deref() == Ok("1") {
             panic!("VUHITRA_CI=1 but VUHITRA_TEST_REDIS_URL is unset; start Redis with scripts/services/redis.sh start");
         }
