@@ -91,6 +91,18 @@ pub enum Command {
     Models(commands::llm::models::Command),
     #[cfg(feature = "llm")]
     Embed(commands::llm::embed::Args),
+    /// Recorded language-model calls: list, statistics, export, sync to Elasticsearch.
+    #[cfg(feature = "memory")]
+    #[command(subcommand)]
+    Heuristics(commands::heuristics::Command),
+    /// The prompt cache: status, entries, clearing.
+    #[cfg(feature = "memory")]
+    #[command(subcommand)]
+    Cache(commands::cache::Command),
+    /// Stored chat sessions: list, show, delete.
+    #[cfg(feature = "memory")]
+    #[command(subcommand)]
+    Sessions(commands::sessions::Command),
 }
 
 impl Command {
@@ -113,6 +125,8 @@ impl Command {
             Command::Models(command) => command.setting_overrides(),
             #[cfg(feature = "llm")]
             Command::Embed(args) => args.setting_overrides(),
+            #[cfg(feature = "memory")]
+            Command::Heuristics(_) | Command::Cache(_) | Command::Sessions(_) => Vec::new(),
         }
     }
 }

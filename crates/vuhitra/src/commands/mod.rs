@@ -3,15 +3,23 @@
 
 #[cfg(feature = "analytics")]
 pub mod analyze;
+#[cfg(feature = "memory")]
+pub mod cache;
 pub mod config;
 #[cfg(all(feature = "store", feature = "analytics"))]
 pub mod data;
 pub mod doctor;
+#[cfg(feature = "memory")]
+pub mod heuristics;
 pub mod info;
 #[cfg(feature = "llm")]
 pub mod llm;
+#[cfg(feature = "memory")]
+pub mod memory;
 #[cfg(feature = "nlp")]
 pub mod nlp;
+#[cfg(feature = "memory")]
+pub mod sessions;
 pub mod version;
 
 use crate::cli::Command;
@@ -34,6 +42,12 @@ pub fn dispatch(command: Command, context: &Context) -> CliResult {
         Command::Models(command) => llm::models::run(&command, context),
         #[cfg(feature = "llm")]
         Command::Embed(args) => llm::embed::run(&args, context),
+        #[cfg(feature = "memory")]
+        Command::Heuristics(command) => heuristics::run(&command, context),
+        #[cfg(feature = "memory")]
+        Command::Cache(command) => cache::run(&command, context),
+        #[cfg(feature = "memory")]
+        Command::Sessions(command) => sessions::run(&command, context),
         Command::Version(_) | Command::Config(_) | Command::Doctor(_) => {
             unreachable!("main runs version, config and doctor before settings are required")
         }

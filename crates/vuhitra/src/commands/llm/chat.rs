@@ -69,6 +69,12 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ChatFormat::Text)]
     pub format: ChatFormat,
 
+    /// Continue the stored conversation NAME and add this exchange to it
+    /// (see `vuhitra sessions`).
+    #[cfg(feature = "memory")]
+    #[arg(long, value_name = "NAME", value_parser = crate::commands::sessions::parse_name)]
+    pub session: Option<String>,
+
     #[command(flatten)]
     pub provider: ProviderArgs,
 }
@@ -147,6 +153,18 @@ pub fn run(args: &Args, context: &Context) -> CliResult {
         }
     };
 
+    // Keywords come out of the prompt, and a session's history goes in
+    // after the system and file context.
+    #[cfg(feature = "memory")]
+    let mut memory =
+        crate::commands::memory::hooks::ChatMemory::open(context, args.session.as_deref())?;
+    #[cfg(feature = "memory")]
+    let mut turn = memory.begin(&prompt)?;
+    #[cfg(feature = "memory")]
+    let prompt = turn.prompt.clone();
+    #[cfg(feature = "memory")]
+    let context_messages = [context_messages, memory.history()?].concat();
+
     let mut messages = context_messages;
     messages.push(ChatMessage::user(prompt));
     let request = ChatRequest {
@@ -160,6 +178,11 @@ pub fn run(args: &Args, context: &Context) -> CliResult {
         args.stream || (context.output.is_terminal() && args.format == ChatFormat::Text)
     };
 
+    #[cfg(feature = "memory")]
+    if memory.answer_from_cache(&mut turn, &request, args.format, &args.provider)? {
+        return Ok(());
+    }
+
     let provider = super::provider(settings, &args.provider)?;
     let print_text = args.format == ChatFormat::Text;
     let response = context.block_on(async {
@@ -168,7 +191,12 @@ pub fn run(args: &Args, context: &Context) -> CliResult {
         } else {
             whole_answer(provider.as_ref(), &request).await
         }
-    })??;
+    })?;
+    #[cfg(feature = "memory")]
+    if let Err(error) = &response {
+        memory.record_failure(&mut turn, &request, error);
+    }
+    let response = response?;
 
     match args.format {
         ChatFormat::Text if stream => {}
@@ -184,6 +212,8 @@ pub fn run(args: &Args, context: &Context) -> CliResult {
         })?,
     }
     warn_if_cut(&response);
+    #[cfg(feature = "memory")]
+    memory.record_answer(&mut turn, &request, &response);
     Ok(())
 }
 

@@ -72,6 +72,11 @@ pub fn run(
 
     let mut model = settings.model.clone();
     let mut messages = context_messages.clone();
+    #[cfg(feature = "memory")]
+    let mut memory =
+        crate::commands::memory::hooks::ChatMemory::open(context, args.session.as_deref())?;
+    #[cfg(feature = "memory")]
+    messages.extend(memory.history()?);
     eprintln!(
         "Chatting with {model} at {} ({}). {HELP}.",
         provider.endpoint(),
@@ -112,6 +117,16 @@ pub fn run(
                 eprintln!("model: {model}");
             }
             Input::Message(text) => {
+                #[cfg(feature = "memory")]
+                let mut turn = match memory.begin(text) {
+                    Ok(turn) => turn,
+                    Err(error) => {
+                        error.report();
+                        continue;
+                    }
+                };
+                #[cfg(feature = "memory")]
+                let text = turn.prompt.clone();
                 messages.push(ChatMessage::user(text));
                 let request = ChatRequest {
                     model: model.clone(),
@@ -124,9 +139,15 @@ pub fn run(
                     &context.output,
                     true,
                 ));
+                #[cfg(feature = "memory")]
+                if let Err(error) = &answer {
+                    memory.record_failure(&mut turn, &request, error);
+                }
                 match answer {
                     Ok(response) => {
                         warn_if_cut(&response);
+                        #[cfg(feature = "memory")]
+                        memory.record_answer(&mut turn, &request, &response);
                         messages.push(ChatMessage::assistant(response.content));
                     }
                     Err(error) if error.kind == ErrorKind::Interrupted => {
