@@ -261,7 +261,9 @@ fn apply_negation(valence: f64, words: &[Word<'_>], distance: usize, i: usize) -
 ///
 /// 3.3.2: a phrase that ends before the scored word ("the bomb" two words back) still
 /// sets the scored word's valence, and the booster phrases ("kind of", "sort of", "just
-/// enough") add their value without regard to the sign of the valence.
+/// enough") add their value without regard to the sign of the valence. Because the
+/// check needs three words before the scored word, "kind of good" at the start of a
+/// text is not dampened.
 fn apply_special_cases(mut valence: f64, words: &[Word<'_>], i: usize) -> f64 {
     // Every phrase consists of phrase words, so without one in reach nothing can match.
     let window = &words[i - 3..words.len().min(i + 3)];
