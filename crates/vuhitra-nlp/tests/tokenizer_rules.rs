@@ -237,6 +237,22 @@ fn offsets_count_characters_not_bytes() {
 }
 
 #[test]
+fn long_chunks_split_like_spacy() {
+    let Some(tokenizer) = tokenizer() else { return };
+
+    // 20,000 hyphens between letters: 40,001 tokens, found in one pass over the chunk.
+    let hyphenated = "a-".repeat(20_000) + "a";
+    let doc = tokenizer.tokenize(&hyphenated);
+    assert_eq!(doc.len(), 40_001);
+    assert_eq!(doc.words().nth(1), Some("-"));
+    assert_eq!(doc.words().last(), Some("a"));
+
+    let word = "x".repeat(100_000) + ".";
+    let lengths: Vec<usize> = tokenizer.tokenize(&word).words().map(str::len).collect();
+    assert_eq!(lengths, [100_000, 1]);
+}
+
+#[test]
 fn empty_text_has_no_tokens() {
     let Some(tokenizer) = tokenizer() else { return };
     assert!(tokenizer.tokenize("").is_empty());

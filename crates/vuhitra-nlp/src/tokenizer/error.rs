@@ -40,7 +40,7 @@ pub enum TokenizerError {
     ModelFileInvalid {
         /// The file with the unexpected content.
         path: PathBuf,
-        /// What was wrong, naming the field.
+        /// The problem, naming the field.
         reason: String,
     },
 
@@ -62,7 +62,7 @@ pub enum TokenizerError {
         path: PathBuf,
         /// The pattern's field name, such as `suffix_search`.
         field: &'static str,
-        /// Why the pattern was rejected.
+        /// The reason the pattern was rejected.
         reason: String,
     },
 }

@@ -86,6 +86,8 @@ impl Lexicon {
         norm_exception: Option<&str>,
         url_match: Option<&PyRegex>,
     ) -> LexicalAttributes {
+        // NOTE: Rust lowercases with a newer Unicode version than CPython 3.11 (14.0), so a
+        // character whose case mapping was added later lowercases here but not in spaCy.
         let lower = text.to_lowercase();
         let norm = match norm_exception {
             Some(norm) => norm.to_string(),
@@ -108,7 +110,7 @@ impl Lexicon {
         }
     }
 
-    /// The lexeme's norm: `lexeme_norm`, then the base norms, then the lowercase form.
+    /// Returns the lexeme's norm: `lexeme_norm`, then the base norms, then the lowercase form.
     fn norm(&self, text: &str, lower: &str) -> String {
         if !self.lexeme_norm.is_empty() {
             if let Some(norm) = self.lexeme_norm.get(&string_id(text)) {
@@ -210,7 +212,7 @@ fn shape(text: &str) -> String {
     shape
 }
 
-/// The last `count` characters of `text` (Python's `text[-count:]`).
+/// Returns the last `count` characters of `text` (Python's `text[-count:]`).
 fn last_chars(text: &str, count: usize) -> &str {
     match text.char_indices().rev().nth(count - 1) {
         Some((start, _)) => &text[start..],

@@ -48,8 +48,8 @@ use special::SpecialCases;
 /// The environment variable (and setting) that names the model directory.
 pub const MODEL_PATH_ENV: &str = "NLP_MODEL_PATH";
 
-/// The most chunks each thread remembers. spaCy keeps 10,000 per tokenizer; a larger cache
-/// costs a few megabytes per thread and keeps hit rates high on long inputs.
+/// The maximum number of chunks each thread caches. spaCy caches 10,000 per tokenizer. A
+/// larger cache costs a few megabytes per thread and keeps hit rates high on long inputs.
 const CHUNK_CACHE_CAPACITY: usize = 100_000;
 
 /// Returns where `scripts/get-nlp-model.sh` installs the model by default:
@@ -95,22 +95,22 @@ pub struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
-    /// The text that was tokenized.
+    /// Returns the text that was tokenized.
     pub fn text(&self) -> &'a str {
         self.text
     }
 
-    /// The tokens in text order.
+    /// Returns the tokens in text order.
     pub fn tokens(&self) -> &[Token] {
         &self.tokens
     }
 
-    /// The number of tokens.
+    /// Returns the number of tokens.
     pub fn len(&self) -> usize {
         self.tokens.len()
     }
 
-    /// Whether the text produced no token (it was empty).
+    /// Returns whether the text produced no token, which happens only for an empty text.
     pub fn is_empty(&self) -> bool {
         self.tokens.is_empty()
     }
@@ -120,7 +120,7 @@ impl<'a> Doc<'a> {
         &self.text[token.start..token.end]
     }
 
-    /// The token texts in order.
+    /// Returns the token texts in order.
     pub fn words(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.tokens.iter().map(|token| self.token_text(token))
     }
@@ -164,8 +164,8 @@ struct ThreadState {
 
 /// spaCy's rule-based tokenizer, loaded from a model directory.
 ///
-/// A `Tokenizer` is `Send + Sync`; each thread that uses it keeps its own cache of chunks
-/// (runs of non-space characters) already split, as spaCy does, so repeated words cost a
+/// A `Tokenizer` is `Send + Sync`. Each thread that uses it keeps its own cache of chunks
+/// (runs of non-space characters) already split, as spaCy does, so a repeated word costs a
 /// hash lookup.
 #[derive(Debug)]
 pub struct Tokenizer {
@@ -223,7 +223,7 @@ impl Tokenizer {
         Ok(tokenizer)
     }
 
-    /// The model directory this tokenizer was loaded from.
+    /// Returns the model directory this tokenizer was loaded from.
     pub fn model_dir(&self) -> &Path {
         &self.model_dir
     }

@@ -95,7 +95,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>, TokenizerError> {
     })
 }
 
-/// Rejects models of another language, whose `meta.json` says so.
+/// Rejects a model whose `meta.json` names a language other than English.
 fn check_language(dir: &Path) -> Result<(), TokenizerError> {
     let meta_path = dir.join("meta.json");
     let bytes = read_file(&meta_path)?;

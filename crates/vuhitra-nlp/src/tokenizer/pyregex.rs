@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 
 use super::unicode::{self, PyClass};
 
-/// How a pattern is applied, following the Python method spaCy calls on it.
+/// The Python method spaCy applies a pattern with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Usage {
     /// `pattern.search(text)` and `pattern.finditer(text)`: a match may start anywhere.
@@ -44,7 +44,12 @@ pub(crate) struct PyRegex {
 #[derive(Debug)]
 enum Engine {
     Plain(regex::Regex),
-    Fancy(fancy_regex::Regex),
+    Fancy {
+        regex: fancy_regex::Regex,
+        /// The same run with its look-around removed, compiled with `regex`. It matches
+        /// wherever the run matches, so a text it does not match skips the slower engine.
+        prefilter: Option<regex::Regex>,
+    },
 }
 
 /// A match as byte offsets into the searched text.
@@ -52,17 +57,26 @@ pub(crate) type Span = (usize, usize);
 
 impl Engine {
     fn find_at(&self, text: &str, start: usize) -> Option<Span> {
-        match self {
-            Engine::Plain(regex) => regex.find_at(text, start).map(|m| (m.start(), m.end())),
-            Engine::Fancy(regex) => match regex.find_from_pos(text, start) {
-                Ok(found) => found.map(|m| (m.start(), m.end())),
-                Err(error) => {
-                    // Only the backtracking limit can fail here; Python would have kept going,
-                    // so the text is treated as not matching and the event is logged.
-                    tracing::warn!(%error, "tokenizer pattern gave up on a text; treated as no match");
-                    None
-                }
-            },
+        let (regex, prefilter) = match self {
+            Engine::Plain(regex) => {
+                return regex.find_at(text, start).map(|m| (m.start(), m.end()));
+            }
+            Engine::Fancy { regex, prefilter } => (regex, prefilter),
+        };
+
+        if let Some(prefilter) = prefilter {
+            if !prefilter.is_match_at(text, start) {
+                return None;
+            }
+        }
+        match regex.find_from_pos(text, start) {
+            Ok(found) => found.map(|m| (m.start(), m.end())),
+            Err(error) => {
+                // Only the backtracking limit can fail here. Python would have kept going,
+                // so the text is treated as not matching and the event is logged.
+                tracing::warn!(%error, "tokenizer pattern gave up on a text; treated as no match");
+                None
+            }
         }
     }
 }
@@ -92,7 +106,7 @@ impl PyRegex {
         let mut best: Option<Span> = None;
         for engine in self.runs_for(text) {
             if let Some(found) = engine.find_at(text, start) {
-                // An earlier run wins a tie because it holds the earlier alternatives.
+                // An earlier run wins a tie because it contains the earlier alternatives.
                 if best.is_none_or(|current| found.0 < current.0) {
                     best = Some(found);
                 }
@@ -109,7 +123,7 @@ impl PyRegex {
     /// Python's `match`: a match anchored at the start of `text`.
     ///
     /// The runs of a [`Usage::Match`] pattern are anchored, so the first run that matches
-    /// holds the alternative Python would take.
+    /// contains the alternative Python would take.
     pub(crate) fn match_start(&self, text: &str) -> Option<Span> {
         self.runs_for(text)
             .iter()
@@ -118,13 +132,42 @@ impl PyRegex {
 
     /// Python's `finditer`: successive non-overlapping matches, appended to `out`.
     ///
+    /// Each run's next match is kept until the search passes its start: where a run has no
+    /// match at or after one position it has none after any later one, and the match a run
+    /// finds at a given start does not depend on where its search began. So the whole text
+    /// is scanned about once per run, as Python scans it once, however many matches there
+    /// are.
+    ///
     /// NOTE: after an empty match the search moves on one character, whereas Python may
     /// still return a non-empty match starting at the same place. No spaCy English pattern
     /// can match the empty string.
     pub(crate) fn find_all(&self, text: &str, out: &mut Vec<Span>) {
+        let runs = self.runs_for(text);
+        // Per run: `None` before the first search, `Some(None)` once it has no more matches.
+        let mut next: Vec<Option<Option<Span>>> = vec![None; runs.len()];
         let mut position = 0;
+
         while position <= text.len() {
-            let Some(found) = self.search_from(text, position) else {
+            let mut best: Option<Span> = None;
+            for (engine, next) in runs.iter().zip(next.iter_mut()) {
+                let found = match *next {
+                    Some(Some(span)) if span.0 >= position => Some(span),
+                    Some(None) => None,
+                    _ => {
+                        let span = engine.find_at(text, position);
+                        *next = Some(span);
+                        span
+                    }
+                };
+                if let Some(found) = found {
+                    // An earlier run wins a tie because it contains the earlier alternatives.
+                    if best.is_none_or(|current| found.0 < current.0) {
+                        best = Some(found);
+                    }
+                }
+            }
+
+            let Some(found) = best else {
                 break;
             };
             out.push(found);
@@ -156,44 +199,72 @@ fn build_runs(
         while end < alternatives.len() && alternatives[end].is_fancy(python_dollar) == fancy {
             end += 1;
         }
-
-        let mut source = String::new();
-        source.push_str(&translation.flags);
-        if usage == Usage::Match {
-            source.push_str(r"\A");
-        }
-        source.push_str("(?:");
-        for (i, alternative) in alternatives[start..end].iter().enumerate() {
-            if i > 0 {
-                source.push('|');
-            }
-            source.push_str(if python_dollar {
+        let run = &alternatives[start..end];
+        let source = run_source(&translation.flags, usage, run, |alternative| {
+            if python_dollar {
                 &alternative.python_dollar
             } else {
                 &alternative.plain
-            });
-        }
-        source.push(')');
+            }
+        });
 
         let engine = if fancy {
             let regex = fancy_regex::RegexBuilder::new(&source)
                 .backtrack_limit(10_000_000)
                 .build()
                 .map_err(|error| format!("fancy-regex rejected the translated pattern: {error}"))?;
-            Engine::Fancy(regex)
+            // The rare texts that end with a newline run without a prefilter.
+            let prefilter = if python_dollar {
+                None
+            } else {
+                let relaxed = run_source(&translation.flags, usage, run, |alternative| {
+                    &alternative.relaxed
+                });
+                compile_plain(&relaxed)
+                    .inspect_err(
+                        |error| tracing::debug!(%error, "no prefilter for a look-around pattern"),
+                    )
+                    .ok()
+            };
+            Engine::Fancy { regex, prefilter }
         } else {
-            let regex = regex::RegexBuilder::new(&source)
-                .size_limit(64 << 20)
-                .dfa_size_limit(64 << 20)
-                .build()
-                .map_err(|error| format!("regex rejected the translated pattern: {error}"))?;
-            Engine::Plain(regex)
+            Engine::Plain(compile_plain(&source)?)
         };
         runs.push(engine);
         start = end;
     }
 
     Ok(runs)
+}
+
+/// Joins a run of alternatives into one Rust pattern, anchored for [`Usage::Match`].
+fn run_source<'a>(
+    flags: &str,
+    usage: Usage,
+    run: &'a [Alternative],
+    source_of: impl Fn(&'a Alternative) -> &'a str,
+) -> String {
+    let mut source = String::from(flags);
+    if usage == Usage::Match {
+        source.push_str(r"\A");
+    }
+    source.push_str("(?:");
+    for (i, alternative) in run.iter().enumerate() {
+        if i > 0 {
+            source.push('|');
+        }
+        source.push_str(source_of(alternative));
+    }
+    source.push(')');
+    source
+}
+
+fn compile_plain(source: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(source)
+        .size_limit(64 << 20)
+        .dfa_size_limit(64 << 20)
+        .build()
+        .map_err(|error| format!("regex rejected the translated pattern: {error}"))
 }
 
 /// A Python pattern rewritten in Rust syntax, split at its top-level `|`.
@@ -210,6 +281,11 @@ struct Alternative {
     plain: String,
     /// Rust source with Python's `$` (end of text, or before a final newline).
     python_dollar: String,
+    /// `plain` without its look-around, atomic groups and possessive quantifiers: a pattern
+    /// for the `regex` crate that matches wherever `plain` does.
+    relaxed: String,
+    /// The group depth of the look-around being left out of `relaxed`, if inside one.
+    relaxed_skip: Option<usize>,
     /// Whether the source needs look-around or another `fancy-regex` feature.
     fancy: bool,
     has_dollar: bool,
@@ -221,13 +297,21 @@ impl Alternative {
     }
 
     fn push(&mut self, text: &str) {
-        self.plain.push_str(text);
-        self.python_dollar.push_str(text);
+        self.push_split(text, text);
     }
 
     fn push_char(&mut self, c: char) {
-        self.plain.push(c);
-        self.python_dollar.push(c);
+        let mut buffer = [0; 4];
+        self.push(c.encode_utf8(&mut buffer));
+    }
+
+    /// Appends `fancy` to the full sources and `relaxed` to the relaxed one.
+    fn push_split(&mut self, fancy: &str, relaxed: &str) {
+        self.plain.push_str(fancy);
+        self.python_dollar.push_str(fancy);
+        if self.relaxed_skip.is_none() {
+            self.relaxed.push_str(relaxed);
+        }
     }
 }
 
@@ -256,7 +340,7 @@ fn translate(pattern: &str) -> Result<Translation, String> {
                 current.push(&class);
             }
             '(' => {
-                if parser.group_open(&mut current)? {
+                if parser.group_open(&mut current, depth)? {
                     depth += 1;
                 }
             }
@@ -266,6 +350,9 @@ fn translate(pattern: &str) -> Result<Translation, String> {
                 }
                 depth -= 1;
                 current.push_char(')');
+                if current.relaxed_skip == Some(depth) {
+                    current.relaxed_skip = None;
+                }
             }
             '|' if depth == 0 => alternatives.push(std::mem::take(&mut current)),
             '|' => current.push_char('|'),
@@ -286,6 +373,9 @@ fn translate(pattern: &str) -> Result<Translation, String> {
                 current.has_dollar = true;
                 current.plain.push_str(r"\z");
                 current.python_dollar.push_str(r"(?:\z|(?=\n\z))");
+                if current.relaxed_skip.is_none() {
+                    current.relaxed.push_str(r"\z");
+                }
             }
             other => current.push(&literal(other)),
         }
@@ -378,7 +468,7 @@ impl Parser {
                 } else {
                     format!("(?:(?<={word})(?={word})|(?<!{word})(?!{word}))")
                 };
-                out.push(&boundary);
+                out.push_split(&boundary, "");
                 out.fancy = true;
             }
             'A' => out.push(r"\A"),
@@ -394,7 +484,7 @@ impl Parser {
         Ok(())
     }
 
-    /// Whether `\<first>` starts a three-digit octal escape such as `\101`.
+    /// Returns whether `\<first>` starts a three-digit octal escape such as `\101`.
     fn octal_follows(&self, first: char) -> bool {
         first.is_digit(8)
             && self.peek().is_some_and(|c| c.is_digit(8))
@@ -522,9 +612,9 @@ impl Parser {
         Ok(ClassItem::Range(decoded, decoded))
     }
 
-    /// Translates a group opening, the `(` already read. Returns false for a comment,
-    /// which is skipped whole and opens no group.
-    fn group_open(&mut self, out: &mut Alternative) -> Result<bool, String> {
+    /// Translates a group opening at group depth `depth`, the `(` already read. Returns
+    /// false for a comment, which is skipped whole and opens no group.
+    fn group_open(&mut self, out: &mut Alternative, depth: usize) -> Result<bool, String> {
         if !self.eat('?') {
             out.push("(?:");
             return Ok(true);
@@ -536,20 +626,20 @@ impl Parser {
             }
             Some('=') | Some('!') => {
                 let kind = self.next().unwrap_or('=');
-                out.push("(?");
-                out.push_char(kind);
+                out.relaxed_skip.get_or_insert(depth);
+                out.push(&format!("(?{kind}"));
                 out.fancy = true;
             }
             Some('<') if matches!(self.peek_at(1), Some('=') | Some('!')) => {
                 self.position += 1;
                 let kind = self.next().unwrap_or('=');
-                out.push("(?<");
-                out.push_char(kind);
+                out.relaxed_skip.get_or_insert(depth);
+                out.push(&format!("(?<{kind}"));
                 out.fancy = true;
             }
             Some('>') => {
                 self.position += 1;
-                out.push("(?>");
+                out.push_split("(?>", "(?:");
                 out.fancy = true;
             }
             Some('P') if self.peek_at(1) == Some('<') => {
@@ -606,7 +696,7 @@ impl Parser {
         if self.eat('?') {
             out.push_char('?');
         } else if self.eat('+') {
-            out.push_char('+');
+            out.push_split("+", "");
             out.fancy = true;
         }
     }
@@ -784,6 +874,22 @@ mod tests {
     }
 
     #[test]
+    fn find_all_mixes_runs_in_text_order() {
+        // The first run (plain) and the second (look-around) alternate along the text.
+        let regex =
+            PyRegex::compile(r"\.\.+|(?<=[a-z])-(?=[a-z])", Usage::Search).expect("compiles");
+        let mut found = Vec::new();
+        regex.find_all("a-b...c-d..e", &mut found);
+        assert_eq!(found, vec![(1, 2), (3, 6), (7, 8), (9, 11)]);
+
+        let long = "a-".repeat(50_000) + "a";
+        found.clear();
+        regex.find_all(&long, &mut found);
+        assert_eq!(found.len(), 50_000);
+        assert_eq!(found[49_999], (99_999, 100_000));
+    }
+
+    #[test]
     fn lookbehind_sees_text_before_the_search_start() {
         let regex = PyRegex::compile(r"(?<=a)b", Usage::Search).expect("compiles");
         assert_eq!(regex.search_from("ab", 1), Some((1, 2)));
@@ -804,6 +910,26 @@ mod tests {
         assert_eq!(search(r"(?u)^\w+", "née"), Some((0, 4)));
         assert_eq!(search(r"a(?#comment)b", "ab"), Some((0, 2)));
         assert_eq!(search(r"(?P<x>a)b", "ab"), Some((0, 2)));
+    }
+
+    #[test]
+    fn relaxed_source_drops_look_around() {
+        let translation = translate(r"(?<=[0-9])\+$|a(?!b(?=c))d|(?>x)y*+").expect("translates");
+        let relaxed: Vec<&str> = translation
+            .alternatives
+            .iter()
+            .map(|a| a.relaxed.as_str())
+            .collect();
+        assert_eq!(relaxed, [r"\+\z", "ad", "(?:x)y*"]);
+        assert!(translation.alternatives.iter().all(|a| a.fancy));
+    }
+
+    #[test]
+    fn prefilter_keeps_look_around_results() {
+        // "a+" passes the prefilter ("+" at the end) but fails the look-behind.
+        assert_eq!(search(r"x|(?<=[0-9])\+$", "1+"), Some((1, 2)));
+        assert_eq!(search(r"x|(?<=[0-9])\+$", "a+"), None);
+        assert_eq!(search(r"x|(?<=[0-9])\+$", "1-"), None);
     }
 
     #[test]

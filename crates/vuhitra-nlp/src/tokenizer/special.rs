@@ -106,13 +106,13 @@ impl SpecialCases {
         specials
     }
 
-    /// Whether `text` is a special case.
+    /// Returns whether `text` is a special case.
     #[inline]
     pub(crate) fn contains(&self, text: &str) -> bool {
         !self.cases.is_empty() && self.cases.contains_key(text)
     }
 
-    /// The pieces of the special case `text`, shifted by `offset` bytes, if it is one.
+    /// Returns the pieces of the special case `text`, shifted by `offset` bytes, if it is one.
     #[inline]
     pub(crate) fn pieces(
         &self,
@@ -128,7 +128,7 @@ impl SpecialCases {
         }))
     }
 
-    /// The phrase-matcher id of a token text, or [`NO_PHRASE`].
+    /// Returns the phrase-matcher id of a token text, or [`NO_PHRASE`].
     #[inline]
     pub(crate) fn phrase_id(&self, token_text: &str) -> u32 {
         self.matcher
@@ -139,7 +139,7 @@ impl SpecialCases {
     }
 
     /// Runs the phrase matcher over a tokenized text and re-splits the matches
-    /// (`_apply_special_cases`). `phrase_ids` holds [`Self::phrase_id`] of every token.
+    /// (`_apply_special_cases`). `phrase_ids` contains [`Self::phrase_id`] of every token.
     pub(crate) fn apply_matcher(&self, text: &str, tokens: &mut Vec<Token>, phrase_ids: &[u32]) {
         let matches = self.matcher.find(phrase_ids);
         if matches.is_empty() {
@@ -202,7 +202,7 @@ impl PhraseMatcher {
         self.nodes[node].terminal = true;
     }
 
-    /// Every match, as token ranges, in the order spaCy's `PhraseMatcher` finds them.
+    /// Finds every match, as token ranges, in the order spaCy's `PhraseMatcher` finds them.
     fn find(&self, ids: &[u32]) -> Vec<(usize, usize)> {
         let mut matches = Vec::new();
         for start in 0..ids.len() {
@@ -262,8 +262,8 @@ fn filter_matches(mut matches: Vec<(usize, usize)>, token_count: usize) -> Vec<(
     kept
 }
 
-/// The token texts of a special case split without special cases, which is the pattern
-/// spaCy's phrase matcher looks for.
+/// Splits a special case without special cases and returns the token texts, which are the
+/// pattern spaCy's phrase matcher looks for.
 fn pattern_tokens(text: &str, rules: &AffixRules, specials: &SpecialCases) -> Vec<String> {
     let mut tokens = Vec::new();
     let mut pieces = Vec::new();

@@ -6,7 +6,7 @@
 //! module defines through the same database. Rust's own predicates (`char::is_whitespace`,
 //! `char::is_alphabetic`, the `regex` crate's `\w`) follow other Unicode properties and a newer
 //! Unicode version, so this module carries CPython's tables as data (`python_unicode.tsv`,
-//! Unicode 14.0.0) and answers from them.
+//! Unicode 14.0.0) and looks characters up in them.
 
 use std::sync::OnceLock;
 
@@ -187,7 +187,7 @@ pub(crate) fn is_digit(c: char) -> bool {
     }
 }
 
-/// Whether the general category of `c` starts with P.
+/// Returns whether the general category of `c` starts with P.
 #[inline]
 pub(crate) fn is_punct(c: char) -> bool {
     is(PyClass::Punct, c)

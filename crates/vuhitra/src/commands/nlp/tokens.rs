@@ -275,31 +275,50 @@ fn encode_record(out: &mut Vec<u8>, doc: &Doc<'_>, attrs: bool) {
     out.push(b'}');
 }
 
-/// Appends `text` as a JSON string, escaped as serde_json escapes it.
+/// The escape of each byte in a JSON string: 0 for none, `u` for `\u00XX`, else the letter
+/// after the backslash. serde_json escapes the same bytes the same way.
+const JSON_ESCAPES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = b'u';
+        byte += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+/// Appends `text` as a JSON string.
 fn encode_str(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
     let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+
     let mut copied = 0;
     for (i, &byte) in bytes.iter().enumerate() {
-        let escape: &[u8] = match byte {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => b"",
-            _ => continue,
-        };
+        let escape = JSON_ESCAPES[byte as usize];
+        if escape == 0 {
+            continue;
+        }
         out.extend_from_slice(&bytes[copied..i]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{byte:04x}");
+        if escape == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(byte >> 4)]);
+            out.push(HEX[usize::from(byte & 0x0f)]);
         } else {
-            out.extend_from_slice(escape);
+            out.push(b'\\');
+            out.push(escape);
         }
         copied = i + 1;
     }
+
     out.extend_from_slice(&bytes[copied..]);
     out.push(b'"');
 }
@@ -400,14 +419,17 @@ mod tests {
 
     #[test]
     fn encode_str_matches_serde_json() {
-        for text in [
+        let controls: String = (0u8..0x20).map(char::from).collect();
+        let cases = [
             "plain",
             "quote \" and \\ back",
             "line\nbreak\ttab\r",
-            "\u{1}\u{1f}\u{8}\u{c}",
+            controls.as_str(),
+            "delete \u{7f} stays",
             "naïve 😀",
             "",
-        ] {
+        ];
+        for text in cases {
             let mut ours = Vec::new();
             encode_str(&mut ours, text);
             let expected = serde_json::to_string(text).expect("serialize");
