@@ -83,7 +83,19 @@ impl<'a> Iterator for SplitWhitespace<'a> {
 /// Python's `string.punctuation` and Rust's `is_ascii_punctuation` are the same 32
 /// characters.
 pub(crate) fn strip_ascii_punctuation(token: &str) -> &str {
-    token.trim_matches(|c: char| c.is_ascii_punctuation())
+    // ASCII bytes never occur inside a multi-byte UTF-8 character, so scanning bytes
+    // finds the same character boundaries as scanning characters.
+    let bytes = token.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_punctuation())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_punctuation())
+        .map_or(start, |last| last + 1);
+
+    &token[start..end]
 }
 
 /// Returns whether `c` has the general category Lt (titlecase letter), as of Unicode 14.
