@@ -229,6 +229,32 @@ fn csv_single_column_needs_no_name() {
 }
 
 #[test]
+fn empty_csv_prints_nothing() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.write("work/empty.csv", "");
+    let output = sentiment(&sandbox)
+        .args(["--file", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn csv_from_stdin_with_dash() {
+    let sandbox = Sandbox::new();
+    let output = sentiment(&sandbox)
+        .args(["--file", "-", "--column", "review"])
+        .write_stdin(format!("id,review\n1,{}\n", GOOD_SOUP.0))
+        .output()
+        .unwrap();
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_record(&stdout_jsonl(&output)[0], GOOD_SOUP);
+}
+
+#[test]
 fn csv_short_row_names_line() {
     let sandbox = Sandbox::new();
     let path = sandbox.write("work/short.csv", "id,text\n1,Fine\n2\n");

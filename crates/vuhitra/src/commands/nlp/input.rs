@@ -245,6 +245,10 @@ fn open_delimited(
         .iter()
         .map(|header| String::from_utf8_lossy(header).into_owned())
         .collect();
+    if headers.is_empty() {
+        // An empty file has no header row and no texts.
+        return Ok(Reader::Arguments(Vec::new().into_iter()));
+    }
     let wanted = args.column.as_deref().unwrap_or(DEFAULT_COLUMN);
 
     let column = match headers.iter().position(|header| header == wanted) {
