@@ -18,6 +18,12 @@ unescaping HTML entities. For each data file it writes
 The top-level scores are what `polarity_scores` returns (rounded by 3.3.2); `raw` contains
 the same scores before that rounding. The texts themselves are not written.
 
+`random` writes `vader_random.jsonl`: seeded random sentences built from lexicon words,
+boosters, negations, the words of the special cases, emojis (single and multi code point,
+some glued to words), capitals, punctuation and unusual whitespace, each with its text
+and scores. The shared files contain no emojis and little Unicode, so these sentences
+cover the rules the conformance data does not reach.
+
 `score` prints the same fields for texts given on the command line, which is how the
 values in the unit tests were obtained.
 
@@ -33,6 +39,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import random as random_module
 import sys
 from pathlib import Path
 
@@ -119,6 +126,92 @@ def generate(args):
     versions_path.write_text(json.dumps(versions, indent=2) + "\n", encoding="utf-8")
 
 
+# Words that trigger the rules beyond the lexicon: special cases, "kind of", "least",
+# "never so", "without doubt", "no ... or", "but", and idioms that 3.3.2 never applies.
+RULE_WORDS = [
+    "the", "shit", "bomb", "bad", "ass", "badass", "bus", "stop", "yeah", "right", "kiss",
+    "of", "death", "to", "die", "for", "beating", "heart", "kind", "sort", "just", "enough",
+    "least", "at", "very", "never", "so", "this", "without", "doubt", "no", "or", "nor",
+    "but", "BUT", "not", "isn't", "mayn't", "cut", "mustard", "under", "weather",
+]
+# Plain words, words whose punctuation stripping matters, and letters whose case rules
+# differ between Python and naive implementations (final sigma, dotted I, title case,
+# Roman numerals, feminine ordinal, sharp s).
+FILLER_WORDS = [
+    "I", "it", "was", "the", "movie", "a", "and", "is", "we", "they", "food", "service",
+    "Ok.", "ok", "no!", "NO", "Good", "GOOD", "VERY", "Kind", "Of", "LEAST", "\u03a3",
+    "\u039f\u0394\u039f\u03a3", "\u0130", "\u01c5", "\u2160", "\u2170", "\u00aa",
+    "stra\u00dfe", "\u1e9e",
+]
+AFFIXES = ["", "", "", ".", "!", "?", "!!", "??", "???", "????", "!!!!!!", ",", "...", ":)",
+           ";-)", ":D", "'", '"', "(", ")"]
+SEPARATORS = [" "] * 20 + ["  ", "\t", "\n", "\u00a0", "\u2003", "\x1c", "\x1f", "\u200b",
+                           "\u3000", "\r\n", "\x85"]
+
+
+def random_sentence(rng, lexicon, emojis, emoji_sequences):
+    """Build one sentence of 0 to 30 words that exercises the VADER rules."""
+    def word():
+        draw = rng.random()
+        if draw < 0.3:
+            text = rng.choice(lexicon)
+        elif draw < 0.45:
+            text = rng.choice(list(vader_module.BOOSTER_DICT))
+        elif draw < 0.65:
+            text = rng.choice(RULE_WORDS)
+        elif draw < 0.72:
+            text = rng.choice(vader_module.NEGATE)
+        elif draw < 0.8:
+            text = rng.choice(emojis)
+        elif draw < 0.82:
+            text = rng.choice(emoji_sequences)
+        else:
+            text = rng.choice(FILLER_WORDS)
+        case = rng.random()
+        if case < 0.15:
+            text = text.upper()
+        elif case < 0.2:
+            text = text.capitalize()
+        if rng.random() < 0.25:
+            text += rng.choice(AFFIXES)
+        if rng.random() < 0.1:
+            text = rng.choice(AFFIXES) + text
+        return text
+
+    parts = []
+    for _ in range(rng.randint(0, 30)):
+        parts.append(word())
+        if rng.random() < 0.2:
+            parts.append(rng.choice(emojis))
+            if rng.random() < 0.5:
+                parts.append(rng.choice(FILLER_WORDS))
+        parts.append(rng.choice(SEPARATORS))
+    text = "".join(parts)
+    if rng.random() < 0.05:
+        text = "   " + text + " \t"
+    return text
+
+
+def random_cases(args):
+    check_version()
+    analyzer = vader_module.SentimentIntensityAnalyzer()
+    rng = random_module.Random(args.seed)
+    lexicon = sorted(analyzer.lexicon)
+    emojis = sorted(key for key in analyzer.emojis if len(key) == 1)
+    emoji_sequences = sorted(key for key in analyzer.emojis if len(key) > 1)
+
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "vader_random.jsonl"
+    with target.open("w", encoding="utf-8", newline="\n") as out:
+        for _ in range(args.count):
+            text = random_sentence(rng, lexicon, emojis, emoji_sequences)
+            record = {"text": text}
+            record.update(scores(analyzer, text))
+            out.write(json.dumps(record, ensure_ascii=True) + "\n")
+    print(f"{target.relative_to(REPOSITORY)}: {args.count} sentences, seed {args.seed}", file=sys.stderr)
+
+
 def score(args):
     check_version()
     analyzer = vader_module.SentimentIntensityAnalyzer()
@@ -142,6 +235,12 @@ def main():
     generate_parser.add_argument("--data", help="shared data folder (default: $VUHITRA_SHARED_DATA or ../shared/data)")
     generate_parser.add_argument("--out", default=str(EXPECTED_DIR), help="folder for the JSON Lines files")
     generate_parser.set_defaults(run=generate)
+
+    random_parser = commands.add_parser("random", help="write scores for seeded random sentences")
+    random_parser.add_argument("--count", type=int, default=2000, help="number of sentences (default 2000)")
+    random_parser.add_argument("--seed", type=int, default=20140601, help="random seed (default 20140601)")
+    random_parser.add_argument("--out", default=str(EXPECTED_DIR), help="folder for vader_random.jsonl")
+    random_parser.set_defaults(run=random_cases)
 
     score_parser = commands.add_parser("score", help="print the scores of texts given as arguments")
     score_parser.add_argument("texts", nargs="+")
