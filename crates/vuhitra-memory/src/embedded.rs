@@ -38,6 +38,15 @@ const SCHEMA_VERSION: i64 = 1;
 /// How long a writer waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// WAL size above which opening the store checkpoints it. A `vuhitra chat`
+/// run opens the store on another thread while the model answers, so the
+/// checkpoint's fsync lands there rather than after the answer.
+const CHECKPOINT_AT_OPEN_BYTES: u64 = 1 << 20;
+
+/// WAL pages after which a commit checkpoints by itself, for long-running
+/// writers: about 40 MB with 4 KiB pages.
+const AUTO_CHECKPOINT_PAGES: i64 = 10_000;
+
 /// The most FTS5 candidates ranked again for a text-similarity lookup.
 const TEXT_CANDIDATES: usize = 20;
 
@@ -167,15 +176,43 @@ impl EmbeddedStore {
             .map_err(open_error)?;
         // Without a checkpoint on close the WAL file outlives each short
         // `vuhitra` run, so the next run appends to it instead of starting a
-        // new WAL, which costs an fsync of its header. Checkpoints still run
-        // automatically once the WAL holds 1000 pages.
+        // new WAL, which costs an fsync of its header. Checkpoints happen at
+        // open once the WAL passes CHECKPOINT_AT_OPEN_BYTES, or on commit
+        // after AUTO_CHECKPOINT_PAGES.
         connection
             .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(open_error)?;
+        connection
+            .pragma_update(None, "wal_autocheckpoint", AUTO_CHECKPOINT_PAGES)
             .map_err(open_error)?;
 
         let store = EmbeddedStore { connection, path };
         store.migrate()?;
+        store.checkpoint_large_wal();
         Ok(store)
+    }
+
+    /// Checkpoints the WAL when it passed [`CHECKPOINT_AT_OPEN_BYTES`]. A
+    /// failure (another process holding the lock) is left for a later run.
+    fn checkpoint_large_wal(&self) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let size = std::fs::metadata(&wal).map_or(0, |metadata| metadata.len());
+        if size <= CHECKPOINT_AT_OPEN_BYTES {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let result = self
+            .connection
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                row.get::<_, i64>(2)
+            });
+        tracing::debug!(
+            wal_bytes = size,
+            checkpointed_pages = ?result,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "checkpointed the memory database"
+        );
     }
 
     /// The database file.
