@@ -30,7 +30,7 @@ pub const HEURISTICS_INDEX: &str = "vuhitra-heuristics";
 /// The index of cached answers.
 pub const CACHE_INDEX: &str = "vuhitra-prompt-cache";
 
-/// The field of the cache index that holds prompt embeddings.
+/// The field of the cache index that contains prompt embeddings.
 const VECTOR_FIELD: &str = "embedding";
 
 /// Candidates fetched by a kNN or more-like-this lookup.
@@ -160,9 +160,9 @@ impl ElasticClient {
         }
     }
 
-    /// Turns an error answer into [`MemoryError::ElasticRejected`], reading
+    /// Turns an error response into [`MemoryError::ElasticRejected`], reading
     /// Elasticsearch's `{"error": {"type", "reason"}, "status"}` body. A 5xx
-    /// answer means the server cannot serve now, so it counts as unavailable.
+    /// status means the server cannot serve now, so it counts as unavailable.
     fn rejected(&self, operation: &str, status: StatusCode, body: &Value) -> MemoryError {
         let (error_type, reason) = error_details(body);
         if status.is_server_error() {

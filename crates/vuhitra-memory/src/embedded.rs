@@ -259,8 +259,8 @@ impl EmbeddedStore {
 
     // --- Heuristics --------------------------------------------------------
 
-    /// Stores one heuristics entry; `synced` says whether Elasticsearch
-    /// already has it. Storing an id twice keeps the first entry.
+    /// Stores one heuristics entry; `synced` marks it as already sent to
+    /// Elasticsearch. Storing an id twice keeps the first entry.
     pub fn insert_heuristic(&self, record: &HeuristicRecord, synced: bool) -> Result<()> {
         let mut statement = self
             .connection
@@ -345,7 +345,7 @@ impl EmbeddedStore {
         self.mark_synced("heuristics", ids)
     }
 
-    /// The number of entries, and of those not yet in Elasticsearch.
+    /// Counts the entries, and those not yet sent to Elasticsearch.
     pub fn heuristic_counts(&self) -> Result<(u64, u64)> {
         self.connection
             .query_row(
@@ -702,7 +702,7 @@ impl EmbeddedStore {
 
     // --- Sessions ----------------------------------------------------------
 
-    /// The session `name` with its messages, or `None` when it does not
+    /// Reads the session `name` with its messages; `None` when it does not
     /// exist or expired before `now_ms`.
     pub fn load_session(&self, name: &str, now_ms: i64) -> Result<Option<Session>> {
         validate_session_name(name)?;

@@ -45,6 +45,6 @@ pub use signature::{
     PromptWord, SignatureMethod, SpacyTokenizer,
 };
 
-/// Where `scripts/get-nlp-model.sh` installs the spaCy model used for `nlp`
-/// signatures when `NLP_MODEL_PATH` is unset.
+/// The directory of the spaCy model used for `nlp` signatures when
+/// `NLP_MODEL_PATH` is unset (where `scripts/get-nlp-model.sh` installs it).
 pub use vuhitra_nlp::tokenizer::default_model_dir as default_nlp_model_dir;

@@ -20,7 +20,7 @@ use crate::record::HeuristicRecord;
 /// Entries sent per `_bulk` request by [`Memory::sync`].
 const SYNC_BATCH: usize = 500;
 
-/// Where the memory lives.
+/// The locations of the memory stores.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryConfig {
     /// The SQLite file (see [`EmbeddedStore::default_path`]).
@@ -29,7 +29,7 @@ pub struct MemoryConfig {
     pub elasticsearch_url: Option<String>,
 }
 
-/// What happened to an entry that was written.
+/// The outcome of writing one entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordOutcome {
     /// Stored in the embedded store; Elasticsearch is not configured.

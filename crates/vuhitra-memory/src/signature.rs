@@ -67,7 +67,7 @@ impl FromStr for SignatureMethod {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromptWord {
     /// The normalised form: lower case, with spelling variants and
-    /// contractions mapped to one form where the tokenizer knows them.
+    /// contractions mapped to one form where the tokenizer has a rule.
     pub norm: String,
     /// Whether the word is a stop word ("the", "how", "do", ...).
     pub is_stop: bool,
@@ -313,8 +313,8 @@ impl PromptTokenizer for SpacyTokenizer {
     }
 }
 
-/// The tokenizer for signatures: spaCy's when a model directory is installed
-/// at `model_dir`, else [`BasicTokenizer`]. A model that fails to load is
+/// Loads the tokenizer for signatures: spaCy's when a model directory is
+/// installed at `model_dir`, else [`BasicTokenizer`]. A model that fails to load is
 /// logged as a warning and the fallback is used, so a broken model never
 /// stops a chat.
 pub fn load_tokenizer(model_dir: Option<&std::path::Path>) -> Box<dyn PromptTokenizer> {
@@ -374,8 +374,8 @@ impl fmt::Display for PromptSignature {
     }
 }
 
-/// The normalised forms of the words that are not stop words, in text order
-/// and with repeats kept (text similarity counts them).
+/// Returns the normalised forms of the words that are not stop words, in
+/// text order and with repeats kept (text similarity counts them).
 pub fn content_words(words: &[PromptWord]) -> Vec<String> {
     words
         .iter()
@@ -384,8 +384,8 @@ pub fn content_words(words: &[PromptWord]) -> Vec<String> {
         .collect()
 }
 
-/// The SHA-256 of the prompt with whitespace normalised, in lower-case hex:
-/// what a heuristics entry keeps when prompts are not stored.
+/// Hashes the prompt with whitespace normalised: SHA-256 in lower-case hex,
+/// which a heuristics entry keeps when prompts are not stored.
 pub fn prompt_hash(prompt: &str) -> String {
     sha256_hex(&[&normalize_whitespace(prompt)])
 }

@@ -309,7 +309,8 @@ const FIELD_TYPES: &[&str] = &[
     "dense_vector",
 ];
 
-/// Checks field definitions as Elasticsearch does for the types it knows.
+/// Checks field definitions as Elasticsearch does for the types listed in
+/// `FIELD_TYPES`.
 fn check_properties(properties: &Map<String, Value>) -> Result<(), Response> {
     for (field, definition) in properties {
         let field_type = definition

@@ -1,7 +1,7 @@
 //! `vuhitra heuristics`: the entries recorded for each language-model call,
 //! their statistics, an export, and the sync to Elasticsearch.
 //!
-//! `list`, `stats` and `export` read the embedded store, which holds every
+//! `list`, `stats` and `export` read the embedded store, which contains every
 //! entry recorded on this machine whether or not Elasticsearch is configured.
 
 use std::io::Write;
@@ -28,7 +28,7 @@ pub enum Command {
     Sync(SyncArgs),
 }
 
-/// Which entries to read.
+/// The filter of the entries to read.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FilterArgs {
     /// Only calls of this model.

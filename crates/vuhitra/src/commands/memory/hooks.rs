@@ -44,7 +44,7 @@ pub struct Turn {
     analysis: Analysis,
 }
 
-/// What heuristics and the cache need to know about a prompt.
+/// The facts about a prompt that heuristics and the cache use.
 #[derive(Debug, Clone)]
 struct PromptAnalysis {
     signature: PromptSignature,
@@ -72,7 +72,7 @@ impl PromptAnalysis {
 enum Analysis {
     Running {
         thread: JoinHandle<PromptAnalysis>,
-        /// What the thread was given, to compute again should it panic.
+        /// The thread's inputs, to compute again should it panic.
         inputs: (String, SignatureMethod, Option<std::path::PathBuf>),
     },
     /// Not started, because nothing may need it: computed on first use.
@@ -83,7 +83,7 @@ enum Analysis {
 }
 
 impl Turn {
-    /// The analysis of the prompt, waiting for its thread when needed.
+    /// Returns the analysis of the prompt, waiting for its thread when needed.
     fn analysis(&mut self) -> &PromptAnalysis {
         let state = std::mem::replace(&mut self.analysis, Analysis::Taken);
         self.analysis = Analysis::Done(match state {
@@ -144,7 +144,7 @@ impl<'a> ChatMemory<'a> {
         &self.context.settings
     }
 
-    /// The earlier messages of the named session, oldest first.
+    /// Reads the earlier messages of the named session, oldest first.
     pub fn history(&self) -> CliResult<Vec<ChatMessage>> {
         let Some((name, store)) = &self.session else {
             return Ok(Vec::new());

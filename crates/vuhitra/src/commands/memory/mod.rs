@@ -1,6 +1,6 @@
 //! What the memory commands (`heuristics`, `cache`, `sessions`) and the
 //! hooks of `chat` share: opening the stores from settings, turning memory
-//! errors into CLI errors, and reading and printing times. [`hooks`] holds
+//! errors into CLI errors, and reading and printing times. [`hooks`] contains
 //! what `chat` calls around each model call.
 
 pub mod hooks;
@@ -17,7 +17,7 @@ use crate::error::{CliError, ErrorKind};
 /// A single-threaded async runtime for the memory's network calls.
 ///
 /// Redis connections run a task on the runtime that opened them, so one
-/// runtime must serve a store from its opening to its last command; a
+/// runtime must serve a store from its opening to its last command. A
 /// current-thread runtime is also cheaper to start than a multi-threaded one.
 pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
@@ -26,7 +26,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|error| CliError::internal(format!("cannot start the async runtime: {error}")))
 }
 
-/// The memory configuration the settings describe.
+/// Builds the memory configuration the settings describe.
 pub fn memory_config(settings: &Settings) -> MemoryConfig {
     MemoryConfig {
         database: EmbeddedStore::default_path(&settings.paths.data_dir),
@@ -118,13 +118,13 @@ pub fn ms_ago(age: Duration) -> i64 {
     vuhitra_memory::now_ms().saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// A time as `2024-05-01T12:00:00Z`.
+/// Formats a time as `2024-05-01T12:00:00Z`.
 pub fn format_time(ms: i64) -> String {
     let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
     humantime::format_rfc3339_seconds(time).to_string()
 }
 
-/// How far `ms` lies in the future, as `3h 20m`, or `expired`.
+/// Formats how far `ms` lies in the future, as `3h 20m`, or `expired`.
 pub fn format_remaining(ms: i64) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -144,7 +144,8 @@ pub fn format_remaining(ms: i64) -> String {
     humantime::format_duration(Duration::from_secs(rounded)).to_string()
 }
 
-/// The first `max` characters of `text` on one line, with `…` when cut.
+/// Shortens `text` to its first `max` characters on one line, with `…`
+/// when cut.
 pub fn excerpt(text: &str, max: usize) -> String {
     let flat: String = text
         .chars()
