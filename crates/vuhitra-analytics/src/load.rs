@@ -1,8 +1,8 @@
 //! Loading a file into typed Polars frames, chunk by chunk.
 //!
 //! Delimited text is read in two passes. The first ([`crate::scan`]) checks the bytes and rows
-//! and infers every column's type; the second reads chunks of whole records with Polars'
-//! CSV reader, numbers already typed, and converts booleans and dates. Memory for reading is
+//! and infers every column's type. The second reads chunks of whole records with Polars' CSV
+//! reader, which parses numbers, and then converts booleans and dates. Memory for reading is
 //! bounded by the chunk size, so files larger than memory can be profiled. Parquet, JSON and
 //! NDJSON are read whole by Polars, then typed and cut into the same chunks.
 
@@ -33,7 +33,7 @@ pub struct ColumnPlan {
     pub storage: StorageKind,
 }
 
-/// How a file was read, for reports.
+/// Reading settings and row counts of a loaded file, for reports.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ReadInfo {
     /// The file.
@@ -64,7 +64,7 @@ pub struct ReadInfo {
 pub struct LoadPlan {
     /// Selected columns, in file order.
     pub columns: Vec<ColumnPlan>,
-    /// How the file is read.
+    /// Reading settings and row counts.
     pub info: ReadInfo,
     source: PlanSource,
     sample: Option<Vec<u64>>,
@@ -121,7 +121,7 @@ pub fn plan(path: &Path, options: &LoadOptions, progress: &dyn Progress) -> Resu
     let format = options
         .format
         .unwrap_or_else(|| InputFormat::detect(path, &head));
-    info!(path = %path.display(), ?format, bytes = size, "loading file");
+    debug!(path = %path.display(), ?format, bytes = size, "loading file");
 
     match format {
         InputFormat::Csv => plan_csv(path, size, &head, options, progress),
@@ -683,8 +683,8 @@ fn convert_column(series: &Series, plan: &ColumnPlan, na_values: &[String]) -> R
     }
 }
 
-/// Picks `size` distinct row numbers below `rows` with Floyd's algorithm and a seeded
-/// SplitMix64 generator, sorted; the same seed gives the same rows on every platform.
+/// Picks `size` distinct row numbers below `rows`, sorted, with Floyd's algorithm and a seeded
+/// SplitMix64 generator. The same seed gives the same rows on every platform.
 pub fn sample_rows(rows: u64, size: u64, seed: u64) -> Vec<u64> {
     let mut state = seed;
     let mut next = move || {

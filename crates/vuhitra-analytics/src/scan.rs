@@ -34,7 +34,7 @@ pub struct Chunk {
     pub rows: u64,
 }
 
-/// What the first pass learned about a delimited file.
+/// The result of the first pass over a delimited file.
 #[derive(Debug, Clone)]
 pub struct CsvScan {
     /// Column names as written in the header, or generated for a file without one.
@@ -122,6 +122,11 @@ pub fn scan_csv(
 
         let mut input = &block[..filled];
         loop {
+            // csv-core reads an empty input as the end of the file, so an exhausted block
+            // must be refilled first.
+            if input.is_empty() && !at_eof {
+                continue 'read;
+            }
             let flushing = at_eof && input.is_empty();
             let (result, consumed, written, ended) =
                 reader.read_record(input, &mut output[out_len..], &mut ends[ends_len..]);

@@ -297,3 +297,18 @@ fn broken_parquet_rejected() {
         "{error}"
     );
 }
+
+#[test]
+fn record_end_on_read_block_boundary() {
+    // Every line is 16 bytes, so each 1 MiB read block of the first pass ends exactly at the
+    // end of a record; the scan must go on to the next block instead of stopping.
+    let mut bytes = b"value,label_abc\n".to_vec();
+    let rows = 3 * 65_536;
+    for row in 0..rows {
+        bytes.extend_from_slice(format!("{:06},label_ab\n", row % 1_000_000).as_bytes());
+    }
+    assert_eq!(bytes.len() % 16, 0);
+    let file = fixture("blocks.csv", &bytes);
+    let profile = profile(&file.path, &LoadOptions::default()).unwrap();
+    assert_eq!(profile.rows, rows as u64);
+}

@@ -106,6 +106,8 @@ fn chunked_profile_matches_whole_and_bounds_memory() {
         peak_during(|| profile_file(&path, &chunked_options, &NoProgress).unwrap());
 
     eprintln!("file {file_size} B, whole-file peak {whole_peak} B, chunked peak {chunked_peak} B");
+    assert_eq!(whole.rows, 20_000);
+    assert_eq!(chunked.rows, 20_000);
     assert!(chunked.read.chunks > 60, "{} chunks", chunked.read.chunks);
     assert_eq!(whole.read.chunks, 1);
 

@@ -43,7 +43,7 @@ pub struct Profile {
     pub columns: Vec<ColumnStats>,
     /// Correlations between number columns.
     pub correlations: Correlations,
-    /// How the file was read.
+    /// Reading settings and row counts of the file.
     pub read: ReadInfo,
 }
 
