@@ -331,6 +331,27 @@ fn missing_tokenizer_file_is_reported() {
 }
 
 #[test]
+fn package_folder_points_to_model_dir() {
+    let dir = std::env::temp_dir().join(format!("vuhitra-package-folder-{}", std::process::id()));
+    let inner = dir.join("en_core_web_sm-3.8.0");
+    std::fs::create_dir_all(&inner).expect("create temp dirs");
+    std::fs::write(dir.join("meta.json"), r#"{"lang": "en"}"#).expect("write meta.json");
+    std::fs::write(inner.join("meta.json"), r#"{"lang": "en"}"#).expect("write meta.json");
+    std::fs::write(inner.join("tokenizer"), b"").expect("write tokenizer");
+
+    let error = Tokenizer::from_model_dir(&dir).expect_err("a package folder is not a model dir");
+    std::fs::remove_dir_all(&dir).ok();
+
+    assert!(
+        matches!(error, TokenizerError::PackageFolder { inner: ref found, .. } if *found == inner)
+    );
+    assert!(
+        error.to_string().contains("en_core_web_sm-3.8.0"),
+        "{error}"
+    );
+}
+
+#[test]
 fn other_languages_are_rejected() {
     let dir = std::env::temp_dir().join(format!("vuhitra-model-german-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create temp dir");

@@ -206,6 +206,60 @@ fn table_shows_whitespace_tokens() {
 }
 
 #[test]
+fn invalid_line_keeps_earlier_output() {
+    let Some(model) = model_dir() else { return };
+    let sandbox = Sandbox::new();
+    let path = sandbox.root.path().join("work/texts.txt");
+    std::fs::write(&path, b"first text\nsecond text\nbad \xff byte\nfourth\n")
+        .expect("write input");
+
+    let output = tokens_command(&sandbox, &model)
+        .args(["--file", "texts.txt", "--format", "jsonl"])
+        .output()
+        .expect("run vuhitra");
+
+    assert_eq!(output.status.code(), Some(1));
+    let records = json_lines(&output.stdout);
+    let texts: Vec<&str> = records
+        .iter()
+        .map(|record| record["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(texts, ["first text", "second text"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("line 3"), "stderr: {stderr}");
+    assert!(stderr.contains("UTF-8"), "stderr: {stderr}");
+}
+
+#[test]
+fn invalid_line_in_second_batch() {
+    let Some(model) = model_dir() else { return };
+    let sandbox = Sandbox::new();
+    // The bad line sits in the second batch of 16,384 texts, read while the first one is
+    // tokenized on the worker threads.
+    let mut input = Vec::new();
+    for i in 1..=20_000 {
+        if i == 18_000 {
+            input.extend_from_slice(b"bad \xff byte\n");
+        } else {
+            input.extend_from_slice(format!("text number {i}\n").as_bytes());
+        }
+    }
+    std::fs::write(sandbox.root.path().join("work/many.txt"), input).expect("write input");
+
+    let output = tokens_command(&sandbox, &model)
+        .args(["--file", "many.txt", "--format", "jsonl", "--threads", "2"])
+        .output()
+        .expect("run vuhitra");
+
+    assert_eq!(output.status.code(), Some(1));
+    let records = json_lines(&output.stdout);
+    assert_eq!(records.len(), 17_999);
+    assert_eq!(records[17_998]["text"], "text number 17999");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("line 18000"), "stderr: {stderr}");
+}
+
+#[test]
 fn missing_model_names_path_and_script() {
     let sandbox = Sandbox::new();
     let missing = sandbox.root.path().join("no-model-here");

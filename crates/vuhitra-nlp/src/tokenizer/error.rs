@@ -16,6 +16,15 @@ pub enum TokenizerError {
         path: PathBuf,
     },
 
+    /// The directory is an installed spaCy package, whose model directory is one level down.
+    #[error("{path} is a spaCy package folder, not a model directory; use {inner} instead (set NLP_MODEL_PATH to it)")]
+    PackageFolder {
+        /// The package folder that was given.
+        path: PathBuf,
+        /// The model directory inside it.
+        inner: PathBuf,
+    },
+
     /// A required file of the model directory is missing.
     #[error("spaCy model file {path} not found; the model directory is incomplete: {MODEL_HINT}")]
     ModelFileMissing {

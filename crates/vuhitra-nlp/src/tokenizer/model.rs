@@ -55,9 +55,17 @@ pub(crate) fn read_model_dir(dir: &Path) -> Result<ModelData, TokenizerError> {
         });
     }
 
+    let tokenizer_path = dir.join("tokenizer");
+    if !tokenizer_path.exists() {
+        if let Some(inner) = nested_model_dir(dir) {
+            return Err(TokenizerError::PackageFolder {
+                path: dir.to_path_buf(),
+                inner,
+            });
+        }
+    }
     check_language(dir)?;
 
-    let tokenizer_path = dir.join("tokenizer");
     let bytes = read_file(&tokenizer_path)?;
     let mut data = parse_tokenizer(&bytes).map_err(|reason| TokenizerError::ModelFileInvalid {
         path: tokenizer_path.clone(),
@@ -78,6 +86,18 @@ pub(crate) fn read_model_dir(dir: &Path) -> Result<ModelData, TokenizerError> {
     }
 
     Ok(data)
+}
+
+/// Finds the model directory inside an installed spaCy package folder, which pip lays out
+/// as `en_core_web_sm/en_core_web_sm-3.8.0/`.
+fn nested_model_dir(dir: &Path) -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.join("tokenizer").is_file() && path.join("meta.json").is_file())
+        .collect();
+    candidates.sort();
+    candidates.pop()
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, TokenizerError> {

@@ -105,13 +105,14 @@ fn load_tokenizer(context: &Context) -> CliResult<Arc<Tokenizer>> {
     };
     tracing::debug!(model_dir = %dir.display(), "loading the spaCy tokenizer");
 
+    // Errors about a missing or broken model already say how to get a good copy.
     Tokenizer::shared(&dir).map_err(|error| match error {
-        TokenizerError::ModelFileUnreadable { .. } | TokenizerError::ModelDirMissing { .. } => {
-            CliError::user(error.to_string())
+        TokenizerError::UnsupportedLanguage { .. } | TokenizerError::Pattern { .. } => {
+            CliError::user(error.to_string()).with_hint(format!(
+                "point {MODEL_PATH_ENV} at en_core_web_sm 3.8.0, which scripts/get-nlp-model.sh installs"
+            ))
         }
-        _ => CliError::user(error.to_string()).with_hint(format!(
-            "reinstall the model with scripts/get-nlp-model.sh, or point {MODEL_PATH_ENV} at another copy"
-        )),
+        _ => CliError::user(error.to_string()),
     })
 }
 
@@ -144,10 +145,43 @@ impl Workers {
         T: Send,
         F: Fn(&[String]) -> T + Sync,
     {
+        let (results, io) = self.map_slices_during(texts, encode, || Ok(()))?;
+        io.map(|()| results)
+    }
+
+    /// Like [`Self::map_slices`], while the calling thread runs `io` (writing the previous
+    /// batch, reading the next one). Returns the results and the outcome of `io`; the
+    /// results are complete even when `io` failed.
+    fn map_slices_during<T, F, I>(
+        &mut self,
+        texts: &[String],
+        encode: F,
+        io: I,
+    ) -> CliResult<(Vec<T>, CliResult)>
+    where
+        T: Send,
+        F: Fn(&[String]) -> T + Sync,
+        I: FnOnce() -> CliResult,
+    {
         if self.requested == 1 || texts.len() < PARALLEL_MIN_TEXTS {
-            return Ok(texts.chunks(SLICE_SIZE).map(&encode).collect());
+            let results = texts.chunks(SLICE_SIZE).map(&encode).collect();
+            return Ok((results, io()));
         }
 
+        let pool = self.pool()?;
+        let mut results = Vec::new();
+        let io_result = pool.in_place_scope(|scope| {
+            scope.spawn(|_| {
+                // `collect` on an indexed parallel iterator keeps the input order.
+                results = texts.par_chunks(SLICE_SIZE).map(&encode).collect();
+            });
+            io()
+        });
+        Ok((results, io_result))
+    }
+
+    /// Returns the thread pool, started on first use.
+    fn pool(&mut self) -> CliResult<&rayon::ThreadPool> {
         if self.pool.is_none() {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(self.requested)
@@ -163,13 +197,13 @@ impl Workers {
             );
             self.pool = Some(pool);
         }
-        let pool = self.pool.as_ref().expect("the pool was built above");
-
-        // `collect` on an indexed parallel iterator keeps the input order.
-        Ok(pool.install(|| texts.par_chunks(SLICE_SIZE).map(&encode).collect()))
+        Ok(self.pool.as_ref().expect("the pool was set above"))
     }
 }
 
+/// Writes JSON Lines, or one JSON array. Batch N is tokenized on the worker threads while
+/// the calling thread writes batch N-1 and reads batch N+1. When reading fails, the texts
+/// read before the failure are still written, then the error is returned.
 fn write_json(
     source: &mut TextSource,
     tokenizer: &Tokenizer,
@@ -181,52 +215,77 @@ fn write_json(
     let array = format == TextFormat::Json;
     let mut writer = context.output.writer();
     let mut batch = Vec::with_capacity(BATCH_SIZE);
+    let mut next = Vec::with_capacity(BATCH_SIZE);
+    let mut previous: Vec<Vec<u8>> = Vec::new();
     let mut count = 0;
+
+    // Each slice becomes one buffer of records, each record followed by a newline.
+    let encode = |texts: &[String]| {
+        let mut buffer = Vec::with_capacity(texts.iter().map(|text| text.len() * 4 + 64).sum());
+        for text in texts {
+            encode_record(&mut buffer, &tokenizer.tokenize(text), attrs);
+            buffer.push(b'\n');
+        }
+        buffer
+    };
 
     if array {
         writer.write_all(b"[").map_err(CliError::output)?;
     }
+    let mut read_error = source.read_batch(&mut batch, BATCH_SIZE).err();
     loop {
-        source.read_batch(&mut batch, BATCH_SIZE)?;
-
-        // Each slice becomes one buffer of records, each record followed by a newline.
-        let encoded = workers.map_slices(&batch, |texts| {
-            let mut buffer = Vec::with_capacity(texts.iter().map(|text| text.len() * 4 + 64).sum());
-            for text in texts {
-                encode_record(&mut buffer, &tokenizer.tokenize(text), attrs);
-                buffer.push(b'\n');
+        let more = batch.len() == BATCH_SIZE && read_error.is_none();
+        let (encoded, written) = workers.map_slices_during(&batch, encode, || {
+            write_records(&mut writer, &previous, array, &mut count)?;
+            if more {
+                read_error = source.read_batch(&mut next, BATCH_SIZE).err();
             }
-            buffer
+            Ok(())
         })?;
+        written?;
+        previous = encoded;
 
-        for buffer in &encoded {
-            if array {
-                for record in buffer.split_inclusive(|&byte| byte == b'\n') {
-                    let separator: &[u8] = if count == 0 { b"\n" } else { b",\n" };
-                    writer.write_all(separator).map_err(CliError::output)?;
-                    writer
-                        .write_all(&record[..record.len() - 1])
-                        .map_err(CliError::output)?;
-                    count += 1;
-                }
-            } else {
-                writer.write_all(buffer).map_err(CliError::output)?;
-            }
-        }
-        if !array {
-            count += batch.len();
-        }
-
-        if batch.len() < BATCH_SIZE {
+        if !more {
             break;
         }
+        std::mem::swap(&mut batch, &mut next);
+    }
+    write_records(&mut writer, &previous, array, &mut count)?;
+
+    if let Some(error) = read_error {
+        writer.flush().map_err(CliError::output)?;
+        return Err(error);
     }
     if array {
         writer.write_all(b"\n]\n").map_err(CliError::output)?;
     }
-
     writer.flush().map_err(CliError::output)?;
     Ok(count)
+}
+
+/// Writes encoded buffers of newline-terminated records, as lines or as array elements.
+fn write_records(
+    writer: &mut impl Write,
+    buffers: &[Vec<u8>],
+    array: bool,
+    count: &mut usize,
+) -> CliResult {
+    for buffer in buffers {
+        for record in buffer.split_inclusive(|&byte| byte == b'\n') {
+            if array {
+                let separator: &[u8] = if *count == 0 { b"\n" } else { b",\n" };
+                writer.write_all(separator).map_err(CliError::output)?;
+                writer
+                    .write_all(&record[..record.len() - 1])
+                    .map_err(CliError::output)?;
+            }
+            *count += 1;
+        }
+        if !array {
+            writer.write_all(buffer).map_err(CliError::output)?;
+        }
+    }
+    Ok(())
 }
 
 /// Appends `{"text":…,"tokens":[…],"ws":[…]}`, plus `"idx"` and `"attrs"` with `attrs`.
