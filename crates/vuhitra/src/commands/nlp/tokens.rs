@@ -2,8 +2,8 @@
 //!
 //! The tokenizer reads en_core_web_sm 3.8.0 from the directory named by `NLP_MODEL_PATH`,
 //! or from where `scripts/get-nlp-model.sh` installs it. Texts are read in batches of
-//! [`BATCH_SIZE`]; a large batch is split into slices that rayon threads tokenize and
-//! encode, and the encoded slices are written in input order before the next batch is read.
+//! [`BATCH_SIZE`]. Rayon threads tokenize and encode a large batch in slices, while the
+//! calling thread writes the previous batch in input order and reads the next one.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -105,7 +105,7 @@ fn load_tokenizer(context: &Context) -> CliResult<Arc<Tokenizer>> {
     };
     tracing::debug!(model_dir = %dir.display(), "loading the spaCy tokenizer");
 
-    // Errors about a missing or broken model already say how to get a good copy.
+    // Errors about a missing or broken model already state how to get a good copy.
     Tokenizer::shared(&dir).map_err(|error| match error {
         TokenizerError::UnsupportedLanguage { .. } | TokenizerError::Pattern { .. } => {
             CliError::user(error.to_string()).with_hint(format!(
