@@ -8,6 +8,14 @@ use std::process::Stdio;
 
 use support::{stdout_json, Sandbox, Tripwire};
 
+/// The snapshot lists every command, so it holds for the full feature set only.
+#[cfg(all(
+    feature = "llm",
+    feature = "analytics",
+    feature = "nlp",
+    feature = "store",
+    feature = "memory"
+))]
 #[test]
 fn help_lists_commands_with_examples() {
     let sandbox = Sandbox::new();
