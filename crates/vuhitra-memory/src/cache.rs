@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::record::now_ms;
-use crate::signature::{sha256_hex, PromptSignature, SignatureMethod};
+use crate::signature::{prompt_hash, sha256_hex, PromptSignature, SignatureMethod};
 
 /// One cached answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,6 +16,9 @@ pub struct CacheEntry {
     pub model: String,
     /// The prompt as sent to the model, keywords removed.
     pub prompt: String,
+    /// SHA-256 of the prompt with whitespace normalised: a repeat of the
+    /// same text is found without tokenizing it.
+    pub prompt_hash: String,
     pub answer: String,
     /// The prompt's content words, for text similarity.
     pub terms: Vec<String>,
@@ -49,6 +52,7 @@ impl CacheEntry {
             signature_method: signature.method,
             model: model.to_string(),
             prompt: prompt.to_string(),
+            prompt_hash: prompt_hash(prompt),
             answer: answer.to_string(),
             terms,
             created_ms,
@@ -90,6 +94,13 @@ pub struct CacheQuery<'a> {
     pub min_similarity: f64,
     /// Entries that expire before this time are ignored.
     pub now_ms: i64,
+}
+
+impl CacheQuery<'_> {
+    /// The hash of the prompt's text, as [`CacheEntry::prompt_hash`].
+    pub fn prompt_hash(&self) -> String {
+        prompt_hash(self.prompt)
+    }
 }
 
 /// How a cache hit was found.

@@ -464,7 +464,12 @@ impl ElasticClient {
     ///
     /// [`EmbeddedStore::find_cached`]: crate::EmbeddedStore::find_cached
     pub async fn find_cached(&self, query: &CacheQuery<'_>) -> Result<Option<CacheHit>> {
-        self.ensure_index(CACHE_INDEX, cache_mapping()).await?;
+        if let Some(hit) = self
+            .find_by_prompt_hash(query.model, &query.prompt_hash(), query.now_ms)
+            .await?
+        {
+            return Ok(Some(hit));
+        }
         let live = json!({ "range": { "expires": { "gt": query.now_ms } } });
         let model = json!({ "term": { "model": query.model } });
 
@@ -502,6 +507,41 @@ impl ElasticClient {
             None => self.most_similar_by_text(query, &model, &live).await?,
         };
         Ok(best.filter(|hit| hit.similarity >= query.min_similarity))
+    }
+
+    /// Finds the live entry of `model` whose prompt has the same text as the
+    /// prompt hashed to `prompt_hash`.
+    pub async fn find_by_prompt_hash(
+        &self,
+        model: &str,
+        prompt_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<CacheHit>> {
+        self.ensure_index(CACHE_INDEX, cache_mapping()).await?;
+        let (hits, _) = self
+            .search(
+                CACHE_INDEX,
+                json!({
+                    "size": 1,
+                    "query": { "bool": { "filter": [
+                        { "term": { "model": model } },
+                        { "term": { "prompt_hash": prompt_hash } },
+                        { "range": { "expires": { "gt": now_ms } } },
+                    ] } }
+                }),
+            )
+            .await?;
+        hits.into_iter()
+            .next()
+            .map(|hit| {
+                Ok(CacheHit {
+                    entry: cache_entry_from_document(&hit.id, &hit.source)?,
+                    kind: MatchKind::Exact,
+                    similarity: 1.0,
+                    backend: "elasticsearch",
+                })
+            })
+            .transpose()
     }
 
     async fn most_similar_by_embedding(
@@ -803,6 +843,7 @@ pub fn cache_mapping() -> Value {
             "signature_method": { "type": "keyword" },
             "model": { "type": "keyword" },
             "prompt": { "type": "text" },
+            "prompt_hash": { "type": "keyword" },
             "answer": { "type": "text", "index": false },
             "terms": { "type": "keyword" },
             "created": { "type": "date", "format": "epoch_millis" },
@@ -887,6 +928,7 @@ fn cache_document(entry: &CacheEntry) -> Value {
         "signature_method": entry.signature_method.as_str(),
         "model": entry.model,
         "prompt": entry.prompt,
+        "prompt_hash": entry.prompt_hash,
         "answer": entry.answer,
         "terms": entry.terms,
         "created": entry.created_ms,
@@ -923,6 +965,7 @@ fn cache_entry_from_document(id: &str, source: &Value) -> Result<CacheEntry> {
             .unwrap_or(SignatureMethod::Hash),
         model: required("model")?,
         prompt: required("prompt")?,
+        prompt_hash: text("prompt_hash").unwrap_or_default(),
         answer: required("answer")?,
         terms: source
             .get("terms")

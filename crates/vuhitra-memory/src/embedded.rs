@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use rusqlite::{
+    params, params_from_iter, Connection, OptionalExtension, Row, Transaction, TransactionBehavior,
+};
 
 use crate::cache::{
     vector_from_bytes, vector_to_bytes, CacheEntry, CacheHit, CacheQuery, CacheStatus, MatchKind,
@@ -33,7 +35,8 @@ use crate::signature::SignatureMethod;
 use crate::similarity::{cosine, CorpusStats};
 
 /// The schema version this build writes, kept in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+/// Version 2 added `prompt_cache.prompt_hash`.
+const SCHEMA_VERSION: i64 = 2;
 
 /// How long a writer waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -79,6 +82,7 @@ CREATE TABLE IF NOT EXISTS prompt_cache (
     signature_method TEXT NOT NULL,
     model TEXT NOT NULL,
     prompt TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL DEFAULT '',
     answer TEXT NOT NULL,
     terms TEXT NOT NULL,
     created_ms INTEGER NOT NULL,
@@ -90,6 +94,7 @@ CREATE TABLE IF NOT EXISTS prompt_cache (
     synced INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS prompt_cache_by_signature ON prompt_cache (model, signature);
+CREATE INDEX IF NOT EXISTS prompt_cache_by_text ON prompt_cache (model, prompt_hash);
 CREATE INDEX IF NOT EXISTS prompt_cache_by_expiry ON prompt_cache (expires_ms);
 
 CREATE VIRTUAL TABLE IF NOT EXISTS prompt_cache_fts USING fts5 (
@@ -127,7 +132,7 @@ const HEURISTIC_COLUMNS: &str = "id, timestamp_ms, signature, signature_method, 
      first_token_ms, total_ms, sentiment, intent";
 
 const CACHE_COLUMNS: &str = "id, signature, signature_method, model, prompt, answer, terms, \
-     created_ms, expires_ms, hit_count, last_hit_ms, embedding, embedding_model";
+     created_ms, expires_ms, hit_count, last_hit_ms, embedding, embedding_model, prompt_hash";
 
 /// The SQLite database of heuristics, cached answers and sessions.
 #[derive(Debug)]
@@ -192,8 +197,10 @@ impl EmbeddedStore {
         Ok(store)
     }
 
-    /// Checkpoints the WAL when it passed [`CHECKPOINT_AT_OPEN_BYTES`]. A
-    /// failure (another process holding the lock) is left for a later run.
+    /// Checkpoints the WAL when it passed [`CHECKPOINT_AT_OPEN_BYTES`], and
+    /// truncates it, so that the size check stays true to the WAL's content
+    /// and the next runs skip it. A failure (another process holding the
+    /// lock past the busy timeout) is left for a later run.
     fn checkpoint_large_wal(&self) {
         let mut wal = self.path.clone().into_os_string();
         wal.push("-wal");
@@ -204,7 +211,7 @@ impl EmbeddedStore {
         let started = std::time::Instant::now();
         let result = self
             .connection
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
                 row.get::<_, i64>(2)
             });
         tracing::debug!(
@@ -218,6 +225,13 @@ impl EmbeddedStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Begins a transaction that takes the write lock at once, so that a
+    /// busy database makes it wait (busy timeout) instead of failing later
+    /// when a read turns into a write.
+    fn immediate_transaction(&self) -> rusqlite::Result<Transaction<'_>> {
+        Transaction::new_unchecked(&self.connection, TransactionBehavior::Immediate)
     }
 
     fn error(&self, action: &'static str) -> impl FnOnce(rusqlite::Error) -> MemoryError + '_ {
@@ -246,14 +260,30 @@ impl EmbeddedStore {
             });
         }
 
-        // Two processes may both see version 0; IMMEDIATE serialises them and
-        // every statement of the schema tolerates a second run.
-        let script =
-            format!("BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;");
-        self.connection
-            .execute_batch(&script)
-            .map_err(self.error("create the schema"))?;
-        tracing::debug!(path = %self.path.display(), "created the memory schema");
+        // Two processes may both see an old version: IMMEDIATE serialises
+        // them, and the version is read again inside the transaction.
+        let transaction = self
+            .immediate_transaction()
+            .map_err(self.error("begin a schema update"))?;
+        let version: i64 = transaction
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(self.error("read the schema version"))?;
+        if version == 1 {
+            transaction
+                .execute_batch(
+                    "ALTER TABLE prompt_cache ADD COLUMN prompt_hash TEXT NOT NULL DEFAULT ''",
+                )
+                .map_err(self.error("add prompt_cache.prompt_hash"))?;
+        }
+        if version < SCHEMA_VERSION {
+            transaction
+                .execute_batch(&format!("{SCHEMA} PRAGMA user_version = {SCHEMA_VERSION};"))
+                .map_err(self.error("create the schema"))?;
+        }
+        transaction
+            .commit()
+            .map_err(self.error("commit the schema"))?;
+        tracing::debug!(path = %self.path.display(), from = version, "updated the memory schema");
         Ok(())
     }
 
@@ -361,8 +391,7 @@ impl EmbeddedStore {
             return Ok(());
         }
         let transaction = self
-            .connection
-            .unchecked_transaction()
+            .immediate_transaction()
             .map_err(self.error("begin marking entries synced"))?;
         {
             let mut statement = transaction
@@ -389,9 +418,10 @@ impl EmbeddedStore {
             .prepare_cached(
                 "INSERT INTO prompt_cache (id, signature, signature_method, model, prompt, answer, \
                  terms, created_ms, expires_ms, hit_count, last_hit_ms, embedding, \
-                 embedding_model, synced) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
-                 ON CONFLICT (id) DO UPDATE SET prompt = excluded.prompt, answer = excluded.answer, \
+                 embedding_model, synced, prompt_hash) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
+                 ON CONFLICT (id) DO UPDATE SET prompt = excluded.prompt, \
+                 prompt_hash = excluded.prompt_hash, answer = excluded.answer, \
                  terms = excluded.terms, created_ms = excluded.created_ms, \
                  expires_ms = excluded.expires_ms, hit_count = excluded.hit_count, \
                  last_hit_ms = excluded.last_hit_ms, embedding = excluded.embedding, \
@@ -414,15 +444,48 @@ impl EmbeddedStore {
                 entry.embedding.as_deref().map(vector_to_bytes),
                 entry.embedding_model,
                 synced,
+                entry.prompt_hash,
             ])
             .map_err(self.error("store a cache entry"))?;
         Ok(())
     }
 
-    /// Finds a cached answer: the entry of the same model and signature, or
-    /// else the most similar entry of the same model at or above
-    /// `query.min_similarity`.
+    /// Finds the live entry of `model` whose prompt has the same text
+    /// (whitespace normalised) as the prompt hashed to `prompt_hash`.
+    pub fn find_by_prompt_hash(
+        &self,
+        model: &str,
+        prompt_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<CacheHit>> {
+        let entry = self
+            .connection
+            .prepare_cached(&format!(
+                "SELECT {CACHE_COLUMNS} FROM prompt_cache \
+                 WHERE model = ?1 AND prompt_hash = ?2 AND expires_ms > ?3 \
+                 ORDER BY created_ms DESC LIMIT 1"
+            ))
+            .map_err(self.error("prepare a cache lookup"))?
+            .query_row(params![model, prompt_hash, now_ms], cache_entry_from_row)
+            .optional()
+            .map_err(self.error("look up the cache"))?;
+        Ok(entry.map(|entry| CacheHit {
+            entry,
+            kind: MatchKind::Exact,
+            similarity: 1.0,
+            backend: "sqlite",
+        }))
+    }
+
+    /// Finds a cached answer: the entry of the same model and prompt text or
+    /// signature, or else the most similar entry of the same model at or
+    /// above `query.min_similarity`.
     pub fn find_cached(&self, query: &CacheQuery<'_>) -> Result<Option<CacheHit>> {
+        if let Some(hit) =
+            self.find_by_prompt_hash(query.model, &query.prompt_hash(), query.now_ms)?
+        {
+            return Ok(Some(hit));
+        }
         let exact = self
             .connection
             .prepare_cached(&format!(
@@ -779,8 +842,7 @@ impl EmbeddedStore {
         validate_session_name(name)?;
         let expires_ms = ttl_ms.map(|ttl| now_ms.saturating_add(ttl));
         let transaction = self
-            .connection
-            .unchecked_transaction()
+            .immediate_transaction()
             .map_err(self.error("begin a session write"))?;
 
         transaction
@@ -904,5 +966,6 @@ fn cache_entry_from_row(row: &Row<'_>) -> rusqlite::Result<CacheEntry> {
         last_hit_ms: row.get(10)?,
         embedding: embedding.as_deref().and_then(vector_from_bytes),
         embedding_model: row.get(12)?,
+        prompt_hash: row.get(13)?,
     })
 }

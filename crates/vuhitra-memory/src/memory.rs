@@ -122,6 +122,30 @@ impl Memory {
         self.embedded.find_cached(query)
     }
 
+    /// Looks up a prompt of the same text (whitespace normalised) for
+    /// `model`, without tokenizing it; falls back as [`Memory::find_cached`].
+    pub async fn find_by_prompt_hash(
+        &self,
+        model: &str,
+        prompt_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<CacheHit>> {
+        if let Some(elastic) = &self.elastic {
+            match elastic
+                .find_by_prompt_hash(model, prompt_hash, now_ms)
+                .await
+            {
+                Ok(hit) => return Ok(hit),
+                Err(error) if error.is_unavailable() => {
+                    tracing::warn!(%error, "prompt cache lookup falls back to the embedded store");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        self.embedded
+            .find_by_prompt_hash(model, prompt_hash, now_ms)
+    }
+
     /// Counts one hit of `hit`'s entry in the backend that returned it;
     /// returns the new hit count.
     pub async fn record_cache_hit(&self, hit: &CacheHit, now_ms: i64) -> Result<u64> {

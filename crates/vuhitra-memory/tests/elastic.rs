@@ -224,6 +224,18 @@ async fn cache_exact_and_text_hits() {
         );
     }
 
+    let same_text = memory
+        .find_by_prompt_hash(
+            "llama3",
+            &vuhitra_memory::prompt_hash("read a csv file  with pandas"),
+            now_ms(),
+        )
+        .await
+        .unwrap()
+        .expect("same text hit");
+    assert_eq!(same_text.backend, "elasticsearch");
+    assert_eq!(same_text.entry.answer, "Use read_csv.");
+
     let exact = Lookup::new("Sort a Python list by key!");
     let hit = memory
         .find_cached(&exact.query(None, 0.9))
@@ -321,7 +333,10 @@ async fn embeddings_use_knn_and_check_dimensions() {
         .iter()
         .filter(|request| request.path.contains("_bulk") || request.path.contains("_search"))
         .count();
-    assert_eq!(bulk_after, 1, "only the exact-signature search was sent");
+    assert_eq!(
+        bulk_after, 2,
+        "only the exact text and signature searches were sent"
+    );
 }
 
 /// Checks that the test server answers wrong vectors as Elasticsearch 8

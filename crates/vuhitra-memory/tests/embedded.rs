@@ -402,3 +402,59 @@ fn reopening_keeps_data_and_wal_mode() {
     let header = std::fs::read(&path).expect("database file");
     assert_eq!((header[18], header[19]), (2, 2), "the file is in WAL mode");
 }
+
+#[test]
+fn cache_same_text_found_by_hash() {
+    let (_dir, store) = open();
+    let stored = entry(
+        "m",
+        "Explain  a left\njoin",
+        "It keeps every left row.",
+        HOUR,
+    );
+    store.put_cache_entry(&stored, false).unwrap();
+
+    let hash = vuhitra_memory::prompt_hash("Explain a left join");
+    let hit = store
+        .find_by_prompt_hash("m", &hash, now_ms())
+        .unwrap()
+        .expect("same text, other whitespace");
+    assert_eq!(hit.kind, MatchKind::Exact);
+    assert_eq!(hit.entry.prompt_hash, hash);
+    assert!(store
+        .find_by_prompt_hash("other", &hash, now_ms())
+        .unwrap()
+        .is_none());
+    let changed = vuhitra_memory::prompt_hash("explain a left join");
+    assert!(store
+        .find_by_prompt_hash("m", &changed, now_ms())
+        .unwrap()
+        .is_none());
+}
+
+#[test]
+fn version_one_database_is_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("memory.sqlite3");
+    drop(EmbeddedStore::open(&path).unwrap());
+
+    // Turn the file back into schema version 1, which had no prompt_hash.
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    connection
+        .execute_batch(
+            "DROP INDEX prompt_cache_by_text;
+             ALTER TABLE prompt_cache DROP COLUMN prompt_hash;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    drop(connection);
+
+    let store = EmbeddedStore::open(&path).expect("a version 1 file opens");
+    let stored = entry("m", "upgrade me", "done", HOUR);
+    store.put_cache_entry(&stored, false).unwrap();
+    let hash = vuhitra_memory::prompt_hash("upgrade me");
+    assert!(store
+        .find_by_prompt_hash("m", &hash, now_ms())
+        .unwrap()
+        .is_some());
+}

@@ -264,6 +264,9 @@ impl<'a> ChatMemory<'a> {
     /// Looks the prompt up in the cache. On a hit, prints the answer as
     /// `chat` would, says on stderr where it came from, counts the hit and
     /// returns true; the model is not called.
+    ///
+    /// The same text is looked up first, by its hash: it needs neither the
+    /// tokenizer (tens of milliseconds to load spaCy's) nor an embedding.
     pub fn answer_from_cache(
         &mut self,
         turn: &mut Turn,
@@ -271,40 +274,43 @@ impl<'a> ChatMemory<'a> {
         format: ChatFormat,
         provider_args: &ProviderArgs,
     ) -> CliResult<bool> {
-        if !self.cache_applies(turn, request, false) {
+        if !self.cache_applies(turn, request, false) || !self.ensure_memory() {
             turn.started = Instant::now();
             return Ok(false);
         }
         let looked_up = Instant::now();
-        turn.embedding = self.embed(&turn.prompt, provider_args);
-
-        let analysis = turn.analysis().clone();
-        let min_similarity = self.settings().prompt_cache_similarity;
-        let embedding_model = self.settings().embedding_model.clone();
-        let context = self.context;
-        if !self.ensure_memory() {
-            turn.started = Instant::now();
-            return Ok(false);
-        }
         let Some(memory) = &self.memory else {
             unreachable!("ensure_memory returned true");
         };
-        let query = CacheQuery {
-            model: &request.model,
-            signature: &analysis.signature,
-            prompt: &turn.prompt,
-            terms: &analysis.terms,
-            embedding: embedding_model.as_deref().zip(turn.embedding.as_deref()),
-            min_similarity,
-            now_ms: now_ms(),
-        };
+
+        let text_hash = prompt_hash(&turn.prompt);
         let found = self.runtime.block_on(async {
-            let hit = memory.find_cached(&query).await?;
-            if let Some(hit) = &hit {
-                memory.record_cache_hit(hit, now_ms()).await?;
-            }
-            Ok::<_, vuhitra_memory::MemoryError>(hit)
+            let hit = memory
+                .find_by_prompt_hash(&request.model, &text_hash, now_ms())
+                .await?;
+            count_hit(memory, hit).await
         });
+        let found = match found {
+            Ok(None) => {
+                turn.embedding = self.embed(&turn.prompt, provider_args);
+                let analysis = turn.analysis().clone();
+                let embedding_model = self.settings().embedding_model.clone();
+                let query = CacheQuery {
+                    model: &request.model,
+                    signature: &analysis.signature,
+                    prompt: &turn.prompt,
+                    terms: &analysis.terms,
+                    embedding: embedding_model.as_deref().zip(turn.embedding.as_deref()),
+                    min_similarity: self.settings().prompt_cache_similarity,
+                    now_ms: now_ms(),
+                };
+                self.runtime.block_on(async {
+                    let hit = memory.find_cached(&query).await?;
+                    count_hit(memory, hit).await
+                })
+            }
+            other => other,
+        };
 
         let hit = match found {
             Ok(Some(hit)) => hit,
@@ -323,9 +329,9 @@ impl<'a> ChatMemory<'a> {
             }
         };
 
-        announce_hit(context, &hit);
+        announce_hit(self.context, &hit);
         let elapsed_ms = looked_up.elapsed().as_secs_f64() * 1000.0;
-        print_cached(context, &hit, format, elapsed_ms)?;
+        print_cached(self.context, &hit, format, elapsed_ms)?;
         self.append_session(&turn.prompt, &hit.entry.answer);
         Ok(true)
     }
@@ -524,6 +530,17 @@ impl<'a> ChatMemory<'a> {
             tracing::warn!(session = %name, %error, "this turn was not saved to the session");
         }
     }
+}
+
+/// Counts the hit, if there is one, and passes it on.
+async fn count_hit(
+    memory: &Memory,
+    hit: Option<CacheHit>,
+) -> Result<Option<CacheHit>, vuhitra_memory::MemoryError> {
+    if let Some(hit) = &hit {
+        memory.record_cache_hit(hit, now_ms()).await?;
+    }
+    Ok(hit)
 }
 
 /// Tells on stderr that the answer came from the cache, and from which prompt.
