@@ -789,3 +789,56 @@ fn real_llama_server_cache_round_trip() {
     assert_eq!(entries[0]["provider"], "openai");
     assert!(entries[0]["completion_tokens"].as_u64().unwrap() > 0);
 }
+
+/// Spells `text` the way rexpect reads it: one `char` per byte.
+fn pty_text(text: &str) -> String {
+    text.bytes().map(char::from).collect()
+}
+
+#[test]
+fn interactive_chat_continues_session() {
+    use rexpect::session::spawn_command;
+
+    let server = ollama();
+    let sandbox = Sandbox::new();
+    for line in ["first line", "second line"] {
+        let mut command = process(&sandbox, &server.url());
+        command.args(["chat", "--session", "talk"]);
+        let mut session = spawn_command(command, Some(20_000)).unwrap();
+        session.exp_string(">>> ").unwrap();
+        session.send_line(line).unwrap();
+        session
+            .exp_string(&pty_text(&format!("{ANSWER_PREFIX}{line}")))
+            .unwrap();
+        session.exp_string(">>> ").unwrap();
+        session.send_line("/exit").unwrap();
+        session.exp_eof().unwrap();
+    }
+
+    let requests = server.requests();
+    let messages = requests.last().unwrap().body["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let contents: Vec<&str> = messages
+        .iter()
+        .map(|message| message["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        contents,
+        [
+            "first line",
+            &format!("{ANSWER_PREFIX}first line"),
+            "second line"
+        ],
+        "the second run started from the stored session"
+    );
+    assert_eq!(heuristics(&sandbox, &server.url()).len(), 2);
+    let listed = json(
+        &vuhitra(&sandbox, &server.url())
+            .args(["sessions", "list", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(listed[0]["messages"], 4);
+}
