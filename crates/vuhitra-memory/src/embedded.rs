@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::config::DbConfig;
 use rusqlite::{
@@ -161,6 +161,25 @@ impl EmbeddedStore {
             })?;
         }
 
+        // Switching a new file to WAL, or reading it while another process
+        // recovers its WAL, can return SQLITE_BUSY without waiting in the
+        // busy handler, so the whole opening is retried until BUSY_TIMEOUT.
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match EmbeddedStore::try_open(&path) {
+                Err(error) if is_busy(&error) && started.elapsed() < BUSY_TIMEOUT => {
+                    tracing::debug!(%error, "memory database busy while opening; retrying");
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn try_open(path: &Path) -> Result<EmbeddedStore> {
+        let path = path.to_path_buf();
         let open_error = |source| MemoryError::Open {
             path: path.clone(),
             source,
@@ -208,7 +227,7 @@ impl EmbeddedStore {
         if size <= CHECKPOINT_AT_OPEN_BYTES {
             return;
         }
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let result = self
             .connection
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
@@ -917,6 +936,18 @@ impl EmbeddedStore {
             .map_err(self.error("delete a session"))?;
         Ok(deleted > 0)
     }
+}
+
+/// Whether an error is SQLite's "database is busy" or "locked".
+fn is_busy(error: &MemoryError) -> bool {
+    let source = match error {
+        MemoryError::Open { source, .. } | MemoryError::Database { source, .. } => source,
+        _ => return false,
+    };
+    matches!(
+        source.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// Quotes a term as an FTS5 string, so that no character in it is read as
