@@ -842,3 +842,43 @@ fn interactive_chat_continues_session() {
     );
     assert_eq!(listed[0]["messages"], 4);
 }
+
+#[test]
+fn hash_signature_needs_same_text() {
+    let server = ollama();
+    let sandbox = Sandbox::new();
+    for prompt in [
+        "How do I sort a list?",
+        "how do i sort a list",
+        "How  do I sort a list?",
+    ] {
+        vuhitra(&sandbox, &server.url())
+            .env("PROMPT_SIGNATURE", "hash")
+            .args(["chat", "--no-stream", prompt])
+            .assert()
+            .success();
+    }
+
+    let entries = heuristics(&sandbox, &server.url());
+    assert_eq!(entries.len(), 3);
+    assert!(entries
+        .iter()
+        .all(|entry| entry["signature_method"] == "hash"));
+    let signature = |prompt: &str| {
+        entries
+            .iter()
+            .find(|entry| entry["prompt"] == prompt)
+            .map(|entry| entry["signature"].clone())
+            .unwrap()
+    };
+    assert_ne!(
+        signature("How do I sort a list?"),
+        signature("how do i sort a list"),
+        "other case, other signature"
+    );
+    assert_eq!(
+        signature("How do I sort a list?"),
+        signature("How  do I sort a list?"),
+        "whitespace is normalised"
+    );
+}
