@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use polars::prelude::*;
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
 use crate::datetime::{parse_date, DateLayout};
 use crate::error::{AnalyticsError, Result};
@@ -162,14 +162,21 @@ fn plan_csv(
     );
 
     progress.phase("checking", size);
+    let started = std::time::Instant::now();
     let settings = ScanSettings {
         dialect,
         encoding: options.encoding,
         na_values: &options.na_values,
         limit_rows: options.limit_rows,
         chunk_bytes: options.chunk_bytes.max(1),
+        parallel_bytes: options.parallel_scan_bytes,
     };
     let scan = scan_csv(path, &settings, progress)?;
+    debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        rows = scan.rows,
+        "first pass done"
+    );
 
     let mut warnings = Vec::new();
     let names = unique_names(&scan.raw_names, &mut warnings);
@@ -471,13 +478,34 @@ impl LoadPlan {
                     source,
                 })?;
                 progress.phase("profiling", self.info.file_bytes);
+                let (mut parsing, mut typing, mut visiting) = (
+                    std::time::Duration::ZERO,
+                    std::time::Duration::ZERO,
+                    std::time::Duration::ZERO,
+                );
                 for chunk in chunks {
+                    let started = std::time::Instant::now();
                     let raw = self.read_csv_chunk(&mut file, all_names, chunk)?;
+                    parsing += started.elapsed();
+
+                    let started = std::time::Instant::now();
                     let typed = self.type_chunk(&raw, row_offset)?;
+                    drop(raw);
+                    typing += started.elapsed();
+
                     row_offset += chunk.rows;
                     progress.advance(chunk.end - chunk.start);
+                    let started = std::time::Instant::now();
                     visit(typed)?;
+                    visiting += started.elapsed();
                 }
+                debug!(
+                    parse_ms = parsing.as_millis() as u64,
+                    convert_ms = typing.as_millis() as u64,
+                    accumulate_ms = visiting.as_millis() as u64,
+                    chunks = chunks.len(),
+                    "second pass done"
+                );
             }
             PlanSource::Frame { frame, chunk_rows } => {
                 progress.phase("profiling", frame.height() as u64);

@@ -15,6 +15,9 @@ pub const PANDAS_NA_VALUES: [&str; 19] = [
 /// Default number of file bytes parsed at a time.
 pub const DEFAULT_CHUNK_BYTES: usize = 64 * 1024 * 1024;
 
+/// Default size from which delimited files are checked by several threads.
+pub const DEFAULT_PARALLEL_SCAN_BYTES: u64 = 32 * 1024 * 1024;
+
 /// File formats that can be loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -132,6 +135,8 @@ pub struct LoadOptions {
     pub chunk_bytes: usize,
     /// How many most frequent values to list per text column.
     pub top_k: usize,
+    /// Delimited files with at least this many bytes are checked by several threads.
+    pub parallel_scan_bytes: u64,
 }
 
 impl Default for LoadOptions {
@@ -150,6 +155,7 @@ impl Default for LoadOptions {
             max_file_size: None,
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             top_k: 5,
+            parallel_scan_bytes: DEFAULT_PARALLEL_SCAN_BYTES,
         }
     }
 }

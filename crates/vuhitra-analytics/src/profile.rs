@@ -22,7 +22,7 @@ pub fn profile_file(
 ) -> Result<Profile> {
     let started = Instant::now();
     let plan = plan(path, options, progress)?;
-    let mut profiler = Profiler::new(&plan.columns, options.top_k);
+    let mut profiler = Profiler::new(&plan.columns, options.top_k, plan.rows());
     plan.for_each_chunk(progress, |chunk| profiler.ingest(&chunk))?;
     progress.phase("summarising", 0);
     let profile = profiler.finish(plan.info);

@@ -16,6 +16,7 @@ use crate::infer::ColumnShape;
 use crate::options::Encoding;
 use crate::progress::Progress;
 use crate::sniff::Dialect;
+use tracing::debug;
 
 /// Bytes read from the file per call.
 const READ_BLOCK: usize = 1 << 20;
@@ -61,9 +62,16 @@ pub struct ScanSettings<'a> {
     pub limit_rows: Option<u64>,
     /// Target size of a chunk in bytes.
     pub chunk_bytes: usize,
+    /// Files with at least this many bytes of data are scanned by several threads.
+    pub parallel_bytes: u64,
 }
 
 /// Runs the first pass over the delimited file at `path`.
+///
+/// Large files are cut at line breaks into one segment per thread and the segments are
+/// scanned at the same time. A cut is only trusted when the segment before it ends a record
+/// exactly there; a cut inside a quoted field is detected that way and the rest of the file
+/// is then scanned again from the true record boundary.
 pub fn scan_csv(
     path: &Path,
     settings: &ScanSettings<'_>,
@@ -74,6 +82,7 @@ pub fn scan_csv(
         source,
     };
     let mut file = File::open(path).map_err(io_error)?;
+    let length = file.metadata().map_err(io_error)?.len();
 
     // A UTF-8 byte order mark is not part of the first column's name.
     let mut bom = [0u8; 3];
@@ -83,20 +92,173 @@ pub fn scan_csv(
     } else {
         0
     };
-    file.seek(SeekFrom::Start(base)).map_err(io_error)?;
 
-    let mut state = ScanState::new(path, settings, base);
+    let header = scan_segment(path, settings, None, base, Some(base + 1), progress)?;
+    let Some(first_fields) = header.first_record.clone() else {
+        return Err(AnalyticsError::Empty {
+            path: path.to_path_buf(),
+        });
+    };
+    check_unclosed_quote(path, &mut file, settings, &header)?;
+    let (raw_names, data_start) = if settings.dialect.has_header {
+        let names = first_fields
+            .iter()
+            .map(|field| decode(field, settings.encoding))
+            .collect();
+        (names, header.end)
+    } else {
+        let names = (1..=first_fields.len())
+            .map(|index| format!("column_{index}"))
+            .collect();
+        (names, base)
+    };
+    let columns = first_fields.len();
+
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let parallel = settings.limit_rows.is_none()
+        && threads > 1
+        && length.saturating_sub(data_start) >= settings.parallel_bytes;
+    let segments = if parallel {
+        let cuts = cut_points(&mut file, data_start, length, threads).map_err(io_error)?;
+        scan_parallel(path, settings, columns, data_start, &cuts, progress)?
+    } else {
+        vec![scan_segment(
+            path,
+            settings,
+            Some(columns),
+            data_start,
+            None,
+            progress,
+        )?]
+    };
+
+    finish_scan(path, &mut file, settings, raw_names, segments)
+}
+
+/// Offsets just after a line break near each 1/threads of the data, in increasing order.
+fn cut_points(file: &mut File, start: u64, length: u64, threads: u64) -> std::io::Result<Vec<u64>> {
+    let mut cuts = Vec::new();
+    let mut window = vec![0u8; 1 << 16];
+    for part in 1..threads {
+        let guess = start + (length - start) * part / threads;
+        file.seek(SeekFrom::Start(guess))?;
+        let filled = read_up_to(file, &mut window)?;
+        if let Some(position) = window[..filled].iter().position(|&byte| byte == b'\n') {
+            let cut = guess + position as u64 + 1;
+            if cut < length && cuts.last().is_none_or(|&last| cut > last) {
+                cuts.push(cut);
+            }
+        }
+    }
+    Ok(cuts)
+}
+
+fn scan_parallel(
+    path: &Path,
+    settings: &ScanSettings<'_>,
+    columns: usize,
+    data_start: u64,
+    cuts: &[u64],
+    progress: &dyn Progress,
+) -> Result<Vec<Segment>> {
+    use rayon::prelude::*;
+
+    let starts: Vec<u64> = std::iter::once(data_start)
+        .chain(cuts.iter().copied())
+        .collect();
+    let stops: Vec<Option<u64>> = cuts.iter().map(|&cut| Some(cut)).chain([None]).collect();
+    let results: Vec<Result<Segment>> = starts
+        .par_iter()
+        .zip(stops.par_iter())
+        .map(|(&start, &stop)| scan_segment(path, settings, Some(columns), start, stop, progress))
+        .collect();
+
+    let mut segments: Vec<Segment> = Vec::with_capacity(results.len());
+    for (index, result) in results.into_iter().enumerate() {
+        let segment = result?;
+        if index > 0 {
+            let previous_end = segments[index - 1].end;
+            let cut = starts[index];
+            // The previous segment ends at the cut, or one byte before it when its last
+            // record ended with `\r` and the cut follows the `\n` of that `\r\n`.
+            if previous_end != cut && previous_end + 1 != cut {
+                debug!(
+                    cut,
+                    previous_end, "segment cut inside a record; scanning the rest again"
+                );
+                let rest =
+                    scan_segment(path, settings, Some(columns), previous_end, None, progress)?;
+                segments.push(rest);
+                return Ok(segments);
+            }
+        }
+        segments.push(segment);
+    }
+    Ok(segments)
+}
+
+/// What one segment of the first pass found.
+#[derive(Debug, Default)]
+struct Segment {
+    first_record: Option<Vec<Vec<u8>>>,
+    shapes: Vec<ColumnShape>,
+    missing: Vec<u64>,
+    rows: u64,
+    chunks: Vec<Chunk>,
+    ragged: Vec<(u64, usize)>,
+    ragged_total: u64,
+    end: u64,
+    last_record_start: u64,
+    last_record_ended_by_eof: bool,
+}
+
+/// Scans records from `start` (a record boundary) until the first record that ends at or
+/// after `stop - 1`, or to the end of the file. With `columns` unset, only the first record
+/// is read and returned in `first_record`.
+fn scan_segment(
+    path: &Path,
+    settings: &ScanSettings<'_>,
+    columns: Option<usize>,
+    start: u64,
+    stop: Option<u64>,
+    progress: &dyn Progress,
+) -> Result<Segment> {
+    let io_error = |source| AnalyticsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io_error)?;
+    file.seek(SeekFrom::Start(start)).map_err(io_error)?;
+
+    let width = columns.unwrap_or(0);
+    let mut segment = Segment {
+        shapes: vec![ColumnShape::default(); width],
+        missing: vec![0; width],
+        end: start,
+        last_record_start: start,
+        ..Segment::default()
+    };
     let mut reader = ReaderBuilder::new()
         .delimiter(settings.dialect.delimiter)
         .quote(settings.dialect.quote)
         .terminator(Terminator::CRLF)
         .build();
-    let mut validator = Utf8Validator::new(base);
-    let mut block = vec![0u8; READ_BLOCK];
+    let mut validator = Utf8Validator::new(start);
+    let mut block = vec![
+        0u8;
+        if columns.is_some() {
+            READ_BLOCK
+        } else {
+            1 << 16
+        }
+    ];
     let mut output = vec![0u8; 64 * 1024];
     let mut ends = vec![0usize; 256];
     let (mut out_len, mut ends_len) = (0usize, 0usize);
-    let mut offset = base;
+    let mut offset = start;
+    let mut record_start = start;
+    let mut chunk_start = start;
+    let mut chunk_rows = 0u64;
     let mut at_eof = false;
 
     'read: loop {
@@ -118,7 +280,9 @@ pub fn scan_csv(
                 return Err(invalid_utf8(path, bad_offset));
             }
         }
-        progress.advance(filled as u64);
+        if columns.is_some() {
+            progress.advance(filled as u64);
+        }
 
         let mut input = &block[..filled];
         loop {
@@ -135,21 +299,58 @@ pub fn scan_csv(
             out_len += written;
             ends_len += ended;
             match result {
-                ReadRecordResult::InputEmpty => {
-                    if at_eof {
-                        // csv-core needs a call with empty input to finish the last record.
-                        continue;
-                    }
-                    continue 'read;
-                }
+                ReadRecordResult::InputEmpty => {}
                 ReadRecordResult::OutputFull => output.resize(output.len() * 2, 0),
                 ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
                 ReadRecordResult::Record => {
-                    state.last_record_ended_by_eof = flushing;
-                    let done = state.record(&output[..out_len], &ends[..ends_len], offset)?;
+                    let data = &output[..out_len];
+                    let field_ends = &ends[..ends_len];
+                    segment.last_record_start = record_start;
+                    segment.last_record_ended_by_eof = flushing;
+                    segment.end = offset;
+
+                    if columns.is_none() {
+                        segment.first_record =
+                            Some(field_slices(data, field_ends).map(<[u8]>::to_vec).collect());
+                        break 'read;
+                    }
+                    if field_ends.len() != width {
+                        if segment.ragged.len() < RAGGED_ROWS_LISTED {
+                            segment.ragged.push((record_start, field_ends.len()));
+                        }
+                        segment.ragged_total += 1;
+                    } else {
+                        for ((field, shape), missing) in field_slices(data, field_ends)
+                            .zip(segment.shapes.iter_mut())
+                            .zip(segment.missing.iter_mut())
+                        {
+                            if is_missing(field, settings.na_values) {
+                                *missing += 1;
+                            } else {
+                                shape.observe(field);
+                            }
+                        }
+                        segment.rows += 1;
+                        chunk_rows += 1;
+                    }
+                    record_start = offset;
                     out_len = 0;
                     ends_len = 0;
-                    if done {
+
+                    if offset - chunk_start >= settings.chunk_bytes as u64 && chunk_rows > 0 {
+                        segment.chunks.push(Chunk {
+                            start: chunk_start,
+                            end: offset,
+                            rows: chunk_rows,
+                        });
+                        chunk_start = offset;
+                        chunk_rows = 0;
+                    }
+                    let limit_reached = settings
+                        .limit_rows
+                        .is_some_and(|limit| segment.rows >= limit);
+                    let past_stop = stop.is_some_and(|stop| offset + 1 >= stop);
+                    if limit_reached || past_stop {
                         break 'read;
                     }
                 }
@@ -158,7 +359,111 @@ pub fn scan_csv(
         }
     }
 
-    state.finish(&mut file, offset)
+    if chunk_rows > 0 {
+        segment.chunks.push(Chunk {
+            start: chunk_start,
+            end: record_start,
+            rows: chunk_rows,
+        });
+    }
+    Ok(segment)
+}
+
+/// Rejects a last record that only the end of the file ended while it still ends with a
+/// line break (which would otherwise have ended it) or has an odd number of quotes.
+fn check_unclosed_quote(
+    path: &Path,
+    file: &mut File,
+    settings: &ScanSettings<'_>,
+    segment: &Segment,
+) -> Result<()> {
+    if !segment.last_record_ended_by_eof {
+        return Ok(());
+    }
+    let tail = read_range(file, segment.last_record_start, segment.end).map_err(|source| {
+        AnalyticsError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    let ends_with_break = matches!(tail.last(), Some(b'\n' | b'\r'));
+    let quote = settings.dialect.quote;
+    let quotes = tail.iter().filter(|&&byte| byte == quote).count();
+    if ends_with_break || quotes % 2 == 1 {
+        let line = line_of(file, segment.last_record_start).unwrap_or(0);
+        return Err(AnalyticsError::UnclosedQuote {
+            path: path.to_path_buf(),
+            line,
+        });
+    }
+    Ok(())
+}
+
+fn finish_scan(
+    path: &Path,
+    file: &mut File,
+    settings: &ScanSettings<'_>,
+    raw_names: Vec<String>,
+    segments: Vec<Segment>,
+) -> Result<CsvScan> {
+    if let Some(last) = segments.last() {
+        check_unclosed_quote(path, file, settings, last)?;
+    }
+
+    let ragged_total: u64 = segments.iter().map(|segment| segment.ragged_total).sum();
+    if ragged_total > 0 {
+        let mut listed: Vec<(u64, usize)> = segments
+            .iter()
+            .flat_map(|segment| segment.ragged.iter().copied())
+            .collect();
+        listed.sort_unstable();
+        listed.truncate(RAGGED_ROWS_LISTED);
+        let more = ragged_total - listed.len() as u64;
+        let rows = listed
+            .into_iter()
+            .map(|(start, fields)| RaggedRow {
+                line: line_of(file, start).unwrap_or(0),
+                fields,
+            })
+            .collect();
+        return Err(AnalyticsError::RaggedRows {
+            path: path.to_path_buf(),
+            expected: raw_names.len(),
+            rows,
+            more,
+        });
+    }
+
+    let mut shapes = vec![ColumnShape::default(); raw_names.len()];
+    let mut missing = vec![0u64; raw_names.len()];
+    let mut rows = 0u64;
+    let mut chunks = Vec::new();
+    for segment in segments {
+        for (shape, part) in shapes.iter_mut().zip(&segment.shapes) {
+            shape.merge(part);
+        }
+        for (total, part) in missing.iter_mut().zip(&segment.missing) {
+            *total += part;
+        }
+        rows += segment.rows;
+        chunks.extend(segment.chunks);
+    }
+    if let Some(limit) = settings.limit_rows {
+        debug_assert!(rows <= limit);
+    }
+    if rows == 0 {
+        return Err(AnalyticsError::HeaderOnly {
+            path: path.to_path_buf(),
+            columns: raw_names.len(),
+        });
+    }
+    Ok(CsvScan {
+        raw_names,
+        shapes,
+        missing,
+        rows,
+        chunks,
+    })
 }
 
 fn read_up_to(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
@@ -172,180 +477,6 @@ fn read_up_to(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(filled)
-}
-
-struct ScanState<'a> {
-    path: &'a Path,
-    settings: &'a ScanSettings<'a>,
-    raw_names: Option<Vec<String>>,
-    shapes: Vec<ColumnShape>,
-    missing: Vec<u64>,
-    rows: u64,
-    chunks: Vec<Chunk>,
-    chunk_start: u64,
-    chunk_rows: u64,
-    record_start: u64,
-    last_record_start: u64,
-    last_record_ended_by_eof: bool,
-    ragged: Vec<(u64, usize)>,
-    ragged_more: u64,
-}
-
-impl<'a> ScanState<'a> {
-    fn new(path: &'a Path, settings: &'a ScanSettings<'a>, base: u64) -> Self {
-        Self {
-            path,
-            settings,
-            raw_names: None,
-            shapes: Vec::new(),
-            missing: Vec::new(),
-            rows: 0,
-            chunks: Vec::new(),
-            chunk_start: base,
-            chunk_rows: 0,
-            record_start: base,
-            last_record_start: base,
-            last_record_ended_by_eof: false,
-            ragged: Vec::new(),
-            ragged_more: 0,
-        }
-    }
-
-    /// Handles one record ending at byte `end`; returns true once the row limit is reached.
-    fn record(&mut self, data: &[u8], ends: &[usize], end: u64) -> Result<bool> {
-        let start = self.record_start;
-        self.last_record_start = start;
-        self.record_start = end;
-
-        let Some(names) = &self.raw_names else {
-            let names: Vec<String> = if self.settings.dialect.has_header {
-                field_slices(data, ends)
-                    .map(|field| decode(field, self.settings.encoding))
-                    .collect()
-            } else {
-                (1..=ends.len())
-                    .map(|index| format!("column_{index}"))
-                    .collect()
-            };
-            self.shapes = vec![ColumnShape::default(); names.len()];
-            self.missing = vec![0; names.len()];
-            self.raw_names = Some(names);
-            if self.settings.dialect.has_header {
-                self.chunk_start = end;
-                return Ok(false);
-            }
-            return self.data_record(data, ends, start, end);
-        };
-
-        if ends.len() != names.len() {
-            if self.ragged.len() < RAGGED_ROWS_LISTED {
-                self.ragged.push((start, ends.len()));
-            } else {
-                self.ragged_more += 1;
-            }
-            return Ok(false);
-        }
-        self.data_record(data, ends, start, end)
-    }
-
-    fn data_record(&mut self, data: &[u8], ends: &[usize], _start: u64, end: u64) -> Result<bool> {
-        for ((field, shape), missing) in field_slices(data, ends)
-            .zip(self.shapes.iter_mut())
-            .zip(self.missing.iter_mut())
-        {
-            if is_missing(field, self.settings.na_values) {
-                *missing += 1;
-            } else {
-                shape.observe(field);
-            }
-        }
-        self.rows += 1;
-        self.chunk_rows += 1;
-
-        if end - self.chunk_start >= self.settings.chunk_bytes as u64 {
-            self.close_chunk(end);
-        }
-        Ok(self
-            .settings
-            .limit_rows
-            .is_some_and(|limit| self.rows >= limit))
-    }
-
-    fn close_chunk(&mut self, end: u64) {
-        if self.chunk_rows > 0 {
-            self.chunks.push(Chunk {
-                start: self.chunk_start,
-                end,
-                rows: self.chunk_rows,
-            });
-        }
-        self.chunk_start = end;
-        self.chunk_rows = 0;
-    }
-
-    fn finish(mut self, file: &mut File, end: u64) -> Result<CsvScan> {
-        // A last record that only the end of the file ended is unclosed when it still ends
-        // with a line break (which would otherwise have ended it) or has an odd number of
-        // quotes.
-        if self.last_record_ended_by_eof {
-            let tail = read_range(file, self.last_record_start, end).map_err(|source| {
-                AnalyticsError::Io {
-                    path: self.path.to_path_buf(),
-                    source,
-                }
-            })?;
-            let ends_with_break = matches!(tail.last(), Some(b'\n' | b'\r'));
-            let quote = self.settings.dialect.quote;
-            let quotes = tail.iter().filter(|&&byte| byte == quote).count();
-            if ends_with_break || quotes % 2 == 1 {
-                let line = line_of(file, self.last_record_start).unwrap_or(0);
-                return Err(AnalyticsError::UnclosedQuote {
-                    path: self.path.to_path_buf(),
-                    line,
-                });
-            }
-        }
-
-        let Some(raw_names) = self.raw_names.take() else {
-            return Err(AnalyticsError::Empty {
-                path: self.path.to_path_buf(),
-            });
-        };
-
-        if !self.ragged.is_empty() {
-            let rows = self
-                .ragged
-                .iter()
-                .map(|&(start, fields)| RaggedRow {
-                    line: line_of(file, start).unwrap_or(0),
-                    fields,
-                })
-                .collect();
-            return Err(AnalyticsError::RaggedRows {
-                path: self.path.to_path_buf(),
-                expected: raw_names.len(),
-                rows,
-                more: self.ragged_more,
-            });
-        }
-
-        if self.rows == 0 {
-            return Err(AnalyticsError::HeaderOnly {
-                path: self.path.to_path_buf(),
-                columns: raw_names.len(),
-            });
-        }
-
-        let last_end = self.record_start;
-        self.close_chunk(last_end);
-        Ok(CsvScan {
-            raw_names,
-            shapes: self.shapes,
-            missing: self.missing,
-            rows: self.rows,
-            chunks: self.chunks,
-        })
-    }
 }
 
 fn field_slices<'d>(data: &'d [u8], ends: &'d [usize]) -> impl Iterator<Item = &'d [u8]> + 'd {
@@ -506,6 +637,7 @@ impl Utf8Validator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::progress::NoProgress;
 
     #[test]
     fn utf8_validator_across_blocks() {
@@ -521,6 +653,57 @@ mod tests {
         let mut validator = Utf8Validator::new(10);
         validator.feed(b"a\xe2\x82").unwrap();
         assert_eq!(validator.finish(), Err(11));
+    }
+
+    fn settings(na_values: &[String]) -> ScanSettings<'_> {
+        ScanSettings {
+            dialect: Dialect {
+                delimiter: b',',
+                quote: b'"',
+                has_header: true,
+            },
+            encoding: Encoding::Utf8,
+            na_values,
+            limit_rows: None,
+            chunk_bytes: 1 << 20,
+            parallel_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn cut_inside_quotes_rescanned() {
+        let text = "a,b\n1,\"x\ny\"\n2,z\n3,w\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("quoted.csv");
+        std::fs::write(&path, text).unwrap();
+        let inside_quotes = text.find("x\n").unwrap() as u64 + 2;
+        let data_start = 4;
+
+        let segments = scan_parallel(
+            &path,
+            &settings(&[]),
+            2,
+            data_start,
+            &[inside_quotes],
+            &NoProgress,
+        )
+        .unwrap();
+        assert_eq!(segments.len(), 2);
+        assert_eq!(segments.iter().map(|s| s.rows).sum::<u64>(), 3);
+        assert!(segments[1].ragged.is_empty());
+
+        let at_boundary = text.find("2,z").unwrap() as u64;
+        let segments = scan_parallel(
+            &path,
+            &settings(&[]),
+            2,
+            data_start,
+            &[at_boundary],
+            &NoProgress,
+        )
+        .unwrap();
+        assert_eq!(segments[0].rows, 1);
+        assert_eq!(segments[1].rows, 2);
     }
 
     #[test]

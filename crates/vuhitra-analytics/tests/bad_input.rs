@@ -312,3 +312,64 @@ fn record_end_on_read_block_boundary() {
     let profile = profile(&file.path, &LoadOptions::default()).unwrap();
     assert_eq!(profile.rows, rows as u64);
 }
+
+/// Writes rows whose quoted notes contain line breaks, so cuts between threads often fall
+/// inside a quoted field.
+fn multiline_table(rows: usize) -> Vec<u8> {
+    let mut bytes = b"id,note,score\n".to_vec();
+    for row in 0..rows {
+        let note = match row % 3 {
+            0 => "\"first line\nsecond line\"".to_string(),
+            1 => "\"one, \"\"quoted\"\" line\"".to_string(),
+            _ => format!("plain {row}"),
+        };
+        bytes.extend_from_slice(format!("{row},{note},{}\r\n", row % 17).as_bytes());
+    }
+    bytes
+}
+
+#[test]
+fn parallel_scan_matches_sequential() {
+    let file = fixture("multiline.csv", &multiline_table(50_000));
+    let sequential = LoadOptions {
+        parallel_scan_bytes: u64::MAX,
+        chunk_bytes: 100_000,
+        ..LoadOptions::default()
+    };
+    let parallel = LoadOptions {
+        parallel_scan_bytes: 0,
+        chunk_bytes: 100_000,
+        ..LoadOptions::default()
+    };
+    let one = profile(&file.path, &sequential).unwrap();
+    let many = profile(&file.path, &parallel).unwrap();
+    assert_eq!(one.rows, 50_000);
+    assert_eq!(many.rows, 50_000);
+    let mut one_json = serde_json::to_value(&one).unwrap();
+    let mut many_json = serde_json::to_value(&many).unwrap();
+    one_json["read"]["chunks"] = Value::Null;
+    many_json["read"]["chunks"] = Value::Null;
+    assert_eq!(one_json, many_json);
+}
+
+#[test]
+fn parallel_scan_lists_ragged_rows_in_order() {
+    let mut bytes = multiline_table(30_000);
+    bytes.extend_from_slice(b"1,2\n");
+    let mut with_early = b"id,note,score\n1,2\n".to_vec();
+    with_early.extend_from_slice(&bytes[b"id,note,score\n".len()..]);
+    let file = fixture("ragged.csv", &with_early);
+    let options = LoadOptions {
+        parallel_scan_bytes: 0,
+        ..LoadOptions::default()
+    };
+    let error = profile(&file.path, &options).unwrap_err();
+    let AnalyticsError::RaggedRows { rows, more, .. } = &error else {
+        panic!("expected ragged rows, got {error}");
+    };
+    assert_eq!(*more, 0);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0], RaggedRow { line: 2, fields: 2 });
+    assert_eq!(rows[1].fields, 2);
+    assert!(rows[1].line > 30_000, "{:?}", rows[1]);
+}

@@ -44,7 +44,10 @@ fn garbled_csv(rng: &mut Rng) -> Vec<u8> {
 fn options_for(case: u64) -> LoadOptions {
     let mut options = LoadOptions::default();
     match case % 4 {
-        1 => options.chunk_bytes = 7,
+        1 => {
+            options.chunk_bytes = 7;
+            options.parallel_scan_bytes = 0;
+        }
         2 => {
             options.header = Some(false);
             options.encoding = Encoding::Latin1;

@@ -52,8 +52,8 @@ pub struct CorrelationInput<'a> {
     pub name: &'a str,
     /// One value per row, NaN where missing.
     pub values: &'a [f64],
-    /// Present values with their rows, sorted by value.
-    pub sorted: &'a [(f64, u64)],
+    /// Rows of the present values, in order of increasing value.
+    pub order: &'a [u32],
 }
 
 /// Computes the Pearson and Spearman matrices of the given columns.
@@ -62,12 +62,29 @@ pub fn correlations(inputs: &[CorrelationInput<'_>]) -> (CorrelationMatrix, Corr
     let columns: Vec<String> = inputs.iter().map(|input| input.name.to_string()).collect();
     let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (0..=i).map(move |j| (i, j))).collect();
 
+    // Ranks over each column's own present values; a pair re-ranks a column only where the
+    // other column has missing values.
+    let full_ranks: Vec<Vec<f64>> = inputs
+        .par_iter()
+        .map(|input| ranks_within(input.order, input.values, |_| true))
+        .collect();
+    let has_missing: Vec<bool> = inputs
+        .iter()
+        .map(|input| input.order.len() < input.values.len())
+        .collect();
+
     let results: Vec<(Option<f64>, Option<f64>)> = pairs
         .par_iter()
         .map(|&(i, j)| {
+            if i == j {
+                let itself = self_correlation(&inputs[i]);
+                return (itself, itself);
+            }
+            let rank_i = (!has_missing[j]).then(|| full_ranks[i].as_slice());
+            let rank_j = (!has_missing[i]).then(|| full_ranks[j].as_slice());
             (
                 pearson(&inputs[i], &inputs[j]),
-                spearman(&inputs[i], &inputs[j]),
+                spearman(&inputs[i], &inputs[j], rank_i, rank_j),
             )
         })
         .collect();
@@ -90,6 +107,14 @@ pub fn correlations(inputs: &[CorrelationInput<'_>]) -> (CorrelationMatrix, Corr
             values: spearman_values,
         },
     )
+}
+
+/// A column's correlation with itself: 1 when it has two or more distinct values, undefined
+/// otherwise (as pandas returns NaN for a constant column).
+fn self_correlation(x: &CorrelationInput<'_>) -> Option<f64> {
+    let (first, last) = (x.order.first()?, x.order.last()?);
+    let spread = x.values[*last as usize] - x.values[*first as usize];
+    (spread > 0.0 && spread.is_finite()).then_some(1.0)
 }
 
 fn pearson(x: &CorrelationInput<'_>, y: &CorrelationInput<'_>) -> Option<f64> {
@@ -125,26 +150,47 @@ fn pearson_on(x: &[f64], y: &[f64], keep: impl Fn(usize) -> bool) -> Option<f64>
     (divisor != 0.0 && divisor.is_finite()).then(|| sxy / divisor)
 }
 
-fn spearman(x: &CorrelationInput<'_>, y: &CorrelationInput<'_>) -> Option<f64> {
-    let rows = x.values.len();
-    let rank_x = ranks_within(x.sorted, rows, |row| !y.values[row].is_nan());
-    let rank_y = ranks_within(y.sorted, rows, |row| !x.values[row].is_nan());
+/// Spearman's rho of a pair; `known_x` and `known_y` are ranks already valid for the pair's
+/// rows (when the other column has no missing values).
+fn spearman(
+    x: &CorrelationInput<'_>,
+    y: &CorrelationInput<'_>,
+    known_x: Option<&[f64]>,
+    known_y: Option<&[f64]>,
+) -> Option<f64> {
+    let computed_x;
+    let rank_x = match known_x {
+        Some(ranks) => ranks,
+        None => {
+            computed_x = ranks_within(x.order, x.values, |row| !y.values[row].is_nan());
+            computed_x.as_slice()
+        }
+    };
+    let computed_y;
+    let rank_y = match known_y {
+        Some(ranks) => ranks,
+        None => {
+            computed_y = ranks_within(y.order, y.values, |row| !x.values[row].is_nan());
+            computed_y.as_slice()
+        }
+    };
     pearson_on(&rank_x, &rank_y, |row| {
         !rank_x[row].is_nan() && !rank_y[row].is_nan()
     })
 }
 
-/// Average ranks (1-based) of the sorted values whose rows pass `keep`; NaN for other rows.
-fn ranks_within(sorted: &[(f64, u64)], rows: usize, keep: impl Fn(usize) -> bool) -> Vec<f64> {
-    let mut ranks = vec![f64::NAN; rows];
+/// Average ranks (1-based), among the rows that pass `keep`, of the values visited in
+/// `order`; NaN for other rows.
+fn ranks_within(order: &[u32], values: &[f64], keep: impl Fn(usize) -> bool) -> Vec<f64> {
+    let mut ranks = vec![f64::NAN; values.len()];
     let mut rank = 0usize;
     let mut index = 0usize;
     let mut group: Vec<usize> = Vec::new();
-    while index < sorted.len() {
-        let value = sorted[index].0;
+    while index < order.len() {
+        let value = values[order[index] as usize];
         group.clear();
-        while index < sorted.len() && sorted[index].0 == value {
-            let row = sorted[index].1 as usize;
+        while index < order.len() && values[order[index] as usize] == value {
+            let row = order[index] as usize;
             if keep(row) {
                 group.push(row);
             }
@@ -167,15 +213,12 @@ fn ranks_within(sorted: &[(f64, u64)], rows: usize, keep: impl Fn(usize) -> bool
 mod tests {
     use super::*;
 
-    fn sorted(values: &[f64]) -> Vec<(f64, u64)> {
-        let mut pairs: Vec<(f64, u64)> = values
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| !v.is_nan())
-            .map(|(row, &v)| (v, row as u64))
+    fn sorted(values: &[f64]) -> Vec<u32> {
+        let mut rows: Vec<u32> = (0..values.len() as u32)
+            .filter(|&row| !values[row as usize].is_nan())
             .collect();
-        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        pairs
+        rows.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]));
+        rows
     }
 
     #[test]
@@ -188,12 +231,12 @@ mod tests {
             CorrelationInput {
                 name: "a",
                 values: &a,
-                sorted: &sa,
+                order: &sa,
             },
             CorrelationInput {
                 name: "b",
                 values: &b,
-                sorted: &sb,
+                order: &sb,
             },
         ];
         let (pearson, spearman) = correlations(&inputs);
@@ -211,12 +254,12 @@ mod tests {
             CorrelationInput {
                 name: "a",
                 values: &a,
-                sorted: &sa,
+                order: &sa,
             },
             CorrelationInput {
                 name: "b",
                 values: &b,
-                sorted: &sb,
+                order: &sb,
             },
         ];
         let (pearson, spearman) = correlations(&inputs);
@@ -226,7 +269,8 @@ mod tests {
 
     #[test]
     fn tied_ranks_averaged() {
-        let ranks = ranks_within(&sorted(&[10.0, 20.0, 10.0, 30.0]), 4, |_| true);
+        let values = [10.0, 20.0, 10.0, 30.0];
+        let ranks = ranks_within(&sorted(&values), &values, |_| true);
         assert_eq!(ranks, vec![1.5, 3.0, 1.5, 4.0]);
     }
 }

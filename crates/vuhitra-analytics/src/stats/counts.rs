@@ -11,12 +11,16 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use hashbrown::HashMap;
 
 /// Count of one distinct value and the row where it first appears.
+///
+/// NOTE: both are 32-bit to halve the memory of columns with millions of distinct values.
+/// They saturate at 4,294,967,295, so `freq` and the tie-break by first appearance are
+/// exact only for tables below that many rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counter {
     /// Occurrences.
-    pub count: u64,
+    pub count: u32,
     /// Row (counted from 0) of the first occurrence.
-    pub first: u64,
+    pub first: u32,
 }
 
 /// A hasher for keys that are already uniformly distributed hashes.
@@ -77,11 +81,16 @@ impl<K: Hash + Eq + Copy> ValueCounts<K> {
             is_new = true;
             Counter {
                 count: 0,
-                first: row,
+                first: u32::try_from(row).unwrap_or(u32::MAX),
             }
         });
-        counter.count += 1;
-        (counter.count, is_new)
+        counter.count = counter.count.saturating_add(1);
+        (u64::from(counter.count), is_new)
+    }
+
+    /// Reserves room for `additional` more distinct values.
+    pub fn reserve(&mut self, additional: usize) {
+        self.counts.reserve(additional);
     }
 
     /// Number of distinct values.
@@ -124,7 +133,7 @@ mod tests {
         assert_eq!(top[0].0, 5);
         assert_eq!(top[1].0, 3);
         assert_eq!(top[2].0, 9);
-        assert_eq!(top[0].1.count, 2);
+        assert_eq!(top[0].1.count, 2u32);
         assert_eq!(counts.unique(), 3);
     }
 

@@ -235,13 +235,15 @@ pub struct Profiler {
     names: Vec<String>,
     accumulators: Vec<Accumulator>,
     row_hashes: HashSet<u128, std::hash::BuildHasherDefault<counts::PrehashedHasher>>,
+    pending_row_hashes: Vec<u128>,
     rows: u64,
     top_k: usize,
 }
 
 impl Profiler {
-    /// Creates a profiler for the planned columns.
-    pub fn new(columns: &[ColumnPlan], top_k: usize) -> Self {
+    /// Creates a profiler for the planned columns of a table of about `expected_rows` rows
+    /// (used to size hash tables; any value gives correct results).
+    pub fn new(columns: &[ColumnPlan], top_k: usize, expected_rows: u64) -> Self {
         let accumulators = columns
             .iter()
             .map(|column| match column.storage {
@@ -249,16 +251,20 @@ impl Profiler {
                 StorageKind::Float => Accumulator::Numeric(NumericColumn::new(false)),
                 StorageKind::Boolean => Accumulator::Boolean(BooleanColumn::default()),
                 StorageKind::Temporal { has_time, .. } => {
-                    Accumulator::Temporal(TemporalColumn::new(has_time))
+                    Accumulator::Temporal(TemporalColumn::new(has_time, expected_rows))
                 }
-                StorageKind::Text => Accumulator::Text(TextColumn::new(top_k)),
+                StorageKind::Text => Accumulator::Text(TextColumn::new(top_k, expected_rows)),
                 StorageKind::Empty => Accumulator::Empty { rows: 0 },
             })
             .collect();
         Self {
             names: columns.iter().map(|column| column.name.clone()).collect(),
             accumulators,
-            row_hashes: HashSet::default(),
+            row_hashes: HashSet::with_capacity_and_hasher(
+                expected_rows as usize,
+                Default::default(),
+            ),
+            pending_row_hashes: Vec::new(),
             rows: 0,
             top_k: top_k.max(1),
         }
@@ -277,7 +283,7 @@ impl Profiler {
                 storage: storage_of(column),
             })
             .collect();
-        Self::new(&plans, top_k)
+        Self::new(&plans, top_k, frame.height() as u64)
     }
 
     /// Adds a typed chunk whose columns are in the planned order.
@@ -290,38 +296,82 @@ impl Profiler {
                 self.accumulators.len()
             )));
         }
-        let hashes: Vec<Vec<u64>> = self
-            .accumulators
-            .par_iter_mut()
-            .zip(columns.par_iter())
-            .map(|(accumulator, column)| accumulator.ingest(column.as_materialized_series()))
-            .collect::<Result<_>>()?;
+        // The previous chunk's row hashes go into the set while this chunk's columns are
+        // read, because the set's random memory access is slow.
+        let pending = std::mem::take(&mut self.pending_row_hashes);
+        let row_hashes = &mut self.row_hashes;
+        let accumulators = &mut self.accumulators;
+        let ((), hashes) = rayon::join(
+            move || row_hashes.extend(pending),
+            || {
+                accumulators
+                    .par_iter_mut()
+                    .zip(columns.par_iter())
+                    .map(|(accumulator, column)| {
+                        accumulator.ingest(column.as_materialized_series())
+                    })
+                    .collect::<Result<Vec<Vec<u64>>>>()
+            },
+        );
+        let hashes = hashes?;
 
         let height = chunk.height();
-        self.row_hashes.reserve(height);
-        for row in 0..height {
-            let mut hash: u128 = 0x243F_6A88_85A3_08D3_1319_8A2E_0370_7344;
-            for column in &hashes {
-                hash = (hash.rotate_left(29) ^ u128::from(column[row]))
-                    .wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835);
-            }
-            self.row_hashes.insert(hash);
-        }
+        self.pending_row_hashes = (0..height)
+            .into_par_iter()
+            .map(|row| {
+                let mut hash: u128 = 0x243F_6A88_85A3_08D3_1319_8A2E_0370_7344;
+                for column in &hashes {
+                    hash = (hash.rotate_left(29) ^ u128::from(column[row]))
+                        .wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835);
+                }
+                hash
+            })
+            .collect();
         self.rows += height as u64;
         Ok(())
     }
 
     /// Computes the profile.
-    pub fn finish(self, read: ReadInfo) -> Profile {
+    pub fn finish(mut self, read: ReadInfo) -> Profile {
         let top_k = self.top_k;
         let rows = self.rows;
+        let started = std::time::Instant::now();
 
-        // Sorting dominates the work, so number columns are sorted in parallel.
-        let sorted: Vec<Option<Vec<(f64, u64)>>> = self
+        // Free the row hashes before the other summaries allocate.
+        let pending = std::mem::take(&mut self.pending_row_hashes);
+        self.row_hashes.extend(pending);
+        let duplicate_rows = rows - self.row_hashes.len() as u64;
+        self.row_hashes = HashSet::default();
+
+        // Columns whose state is a hash map are summarised first and their maps freed, so
+        // the sort buffers of number columns below do not add to them.
+        let mut summaries: Vec<Option<(ColumnStats, u64)>> = self
             .accumulators
-            .par_iter()
-            .map(|accumulator| match accumulator {
-                Accumulator::Numeric(column) => Some(column.sorted_with_rows()),
+            .par_iter_mut()
+            .zip(self.names.par_iter())
+            .map(|(accumulator, name)| {
+                if matches!(accumulator, Accumulator::Numeric(_)) {
+                    return None;
+                }
+                let stats = column_stats(name, accumulator, None, top_k, rows);
+                let bytes = estimated_bytes(&stats, accumulator, rows);
+                if matches!(accumulator, Accumulator::Text(_) | Accumulator::Temporal(_)) {
+                    *accumulator = Accumulator::Empty { rows };
+                }
+                Some((stats, bytes))
+            })
+            .collect();
+
+        // Number columns one at a time: each sort already uses every core.
+        let mut orders: Vec<Option<Vec<u32>>> = Vec::with_capacity(self.accumulators.len());
+        for ((accumulator, name), summary) in self
+            .accumulators
+            .iter()
+            .zip(&self.names)
+            .zip(summaries.iter_mut())
+        {
+            let sorted = match accumulator {
+                Accumulator::Numeric(column) => column.sorted_with_rows(),
                 Accumulator::Boolean(column) if column.missing() == 0 => {
                     let mut pairs: Vec<(f64, u64)> = column
                         .values
@@ -329,29 +379,37 @@ impl Profiler {
                         .enumerate()
                         .map(|(row, &value)| (value, row as u64))
                         .collect();
-                    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    Some(pairs)
+                    pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                    pairs
                 }
-                _ => None,
-            })
-            .collect();
+                _ => {
+                    orders.push(None);
+                    continue;
+                }
+            };
+            if summary.is_none() {
+                let stats = column_stats(name, accumulator, Some(&sorted), top_k, rows);
+                let bytes = estimated_bytes(&stats, accumulator, rows);
+                *summary = Some((stats, bytes));
+            }
+            // NOTE: row numbers are kept as u32, so correlations are left out of tables
+            // above 4,294,967,295 rows.
+            let order = (rows <= u64::from(u32::MAX))
+                .then(|| sorted.iter().map(|&(_, row)| row as u32).collect());
+            orders.push(order);
+        }
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "column statistics done"
+        );
 
-        let columns: Vec<ColumnStats> = self
-            .accumulators
-            .par_iter()
-            .zip(self.names.par_iter())
-            .zip(sorted.par_iter())
-            .map(|((accumulator, name), sorted)| {
-                column_stats(name, accumulator, sorted.as_deref(), top_k, rows)
-            })
-            .collect();
-
+        let started = std::time::Instant::now();
         let inputs: Vec<CorrelationInput<'_>> = self
             .accumulators
             .iter()
             .zip(&self.names)
-            .zip(&sorted)
-            .filter_map(|((accumulator, name), sorted)| {
+            .zip(&orders)
+            .filter_map(|((accumulator, name), order)| {
                 let values = match accumulator {
                     Accumulator::Numeric(column) => &column.values,
                     Accumulator::Boolean(column) => &column.values,
@@ -360,24 +418,27 @@ impl Profiler {
                 Some(CorrelationInput {
                     name,
                     values,
-                    sorted: sorted.as_deref()?,
+                    order: order.as_deref()?,
                 })
             })
             .collect();
         let (pearson, spearman) = correlations(&inputs);
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "correlations done"
+        );
         let strongest = strongest_pairs(&pearson, &spearman);
 
-        let memory_bytes = columns
-            .iter()
-            .zip(&self.accumulators)
-            .map(|(stats, accumulator)| estimated_bytes(stats, accumulator, rows))
-            .sum();
+        let (columns, sizes): (Vec<ColumnStats>, Vec<u64>) = summaries
+            .into_iter()
+            .map(|summary| summary.expect("every column is summarised"))
+            .unzip();
 
         Profile {
             rows,
             column_count: columns.len(),
-            duplicate_rows: rows - self.row_hashes.len() as u64,
-            memory_bytes,
+            duplicate_rows,
+            memory_bytes: sizes.iter().sum(),
             columns,
             correlations: Correlations {
                 pearson,

@@ -7,6 +7,7 @@ use crate::datetime::{format_date, format_datetime};
 use crate::error::{AnalyticsError, Result};
 use crate::stats::counts::ValueCounts;
 use crate::stats::numeric::{mix64, MISSING_HASH};
+use crate::stats::text::reserve_after_first_chunk;
 
 /// Accumulates a date or datetime column.
 #[derive(Debug, Default)]
@@ -14,6 +15,7 @@ pub struct TemporalColumn {
     /// Whether values have a time of day (milliseconds) or are dates (days).
     pub has_time: bool,
     counts: ValueCounts<i64>,
+    expected_rows: u64,
     rows: u64,
     missing: u64,
     min: Option<i64>,
@@ -37,10 +39,12 @@ pub struct TemporalStats {
 }
 
 impl TemporalColumn {
-    /// Creates an accumulator for dates (`has_time` false) or datetimes.
-    pub fn new(has_time: bool) -> Self {
+    /// Creates an accumulator for dates (`has_time` false) or datetimes, for a column of about
+    /// `expected_rows` rows.
+    pub fn new(has_time: bool, expected_rows: u64) -> Self {
         Self {
             has_time,
+            expected_rows,
             ..Self::default()
         }
     }
@@ -71,6 +75,12 @@ impl TemporalColumn {
                 }
             }
         }
+        reserve_after_first_chunk(
+            &mut self.counts,
+            self.rows,
+            values.len() as u64,
+            self.expected_rows,
+        );
         Ok(hashes)
     }
 
@@ -96,7 +106,7 @@ impl TemporalColumn {
                 .counts
                 .top(top_k.max(1))
                 .into_iter()
-                .map(|(value, counter)| (self.format(value), counter.count))
+                .map(|(value, counter)| (self.format(value), u64::from(counter.count)))
                 .collect(),
         }
     }
@@ -161,7 +171,7 @@ impl BooleanColumn {
                 .counts
                 .top(2)
                 .into_iter()
-                .map(|(value, counter)| (value == 1, counter.count))
+                .map(|(value, counter)| (value == 1, u64::from(counter.count)))
                 .collect(),
         }
     }

@@ -19,6 +19,7 @@ pub struct TextColumn {
     counts: ValueCounts<u128>,
     texts: PrehashedMap<u128, Box<str>>,
     top_k: usize,
+    expected_rows: u64,
     rows: u64,
     missing: u64,
     length_min: Option<u64>,
@@ -42,10 +43,12 @@ pub struct TextStats {
 }
 
 impl TextColumn {
-    /// Creates an accumulator that reports the `top_k` most frequent values.
-    pub fn new(top_k: usize) -> Self {
+    /// Creates an accumulator that reports the `top_k` most frequent values of a column of
+    /// about `expected_rows` rows.
+    pub fn new(top_k: usize, expected_rows: u64) -> Self {
         Self {
             top_k: top_k.max(1),
+            expected_rows,
             ..Self::default()
         }
     }
@@ -83,6 +86,12 @@ impl TextColumn {
             self.length_sum += length;
             self.bytes += text.len() as u64;
         }
+        reserve_after_first_chunk(
+            &mut self.counts,
+            self.rows,
+            values.len() as u64,
+            self.expected_rows,
+        );
         Ok(hashes)
     }
 
@@ -104,7 +113,7 @@ impl TextColumn {
                     .get(&hash)
                     .map(|text| text.to_string())
                     .unwrap_or_default();
-                (text, counter.count)
+                (text, u64::from(counter.count))
             })
             .collect();
         let length = self
@@ -127,7 +136,7 @@ mod tests {
 
     #[test]
     fn counts_and_top_values() {
-        let mut column = TextColumn::new(2);
+        let mut column = TextColumn::new(2, 6);
         let series = Series::new(
             "t".into(),
             &[
@@ -154,13 +163,33 @@ mod tests {
 
     #[test]
     fn unique_values_keep_first_as_top() {
-        let mut column = TextColumn::new(1);
+        let mut column = TextColumn::new(1, 1000);
         let values: Vec<String> = (0..1000).map(|i| format!("value {i}")).collect();
         column.ingest(&Series::new("t".into(), &values)).unwrap();
         let stats = column.finish();
         assert_eq!(stats.top[0], ("value 0".to_string(), 1));
         assert_eq!(stats.unique, 1000);
     }
+}
+
+/// After the first chunk, sizes the map for the whole column from the share of distinct
+/// values seen so far, so a column of mostly distinct values does not grow its map step by
+/// step (each step briefly holds the old and the new table).
+pub fn reserve_after_first_chunk<K: std::hash::Hash + Eq + Copy>(
+    counts: &mut ValueCounts<K>,
+    rows_seen: u64,
+    chunk_rows: u64,
+    expected_rows: u64,
+) {
+    if rows_seen != chunk_rows || rows_seen == 0 || expected_rows <= rows_seen {
+        return;
+    }
+    let distinct = counts.unique();
+    if distinct * 2 < rows_seen {
+        return;
+    }
+    let projected = (expected_rows as f64 * distinct as f64 / rows_seen as f64) as u64;
+    counts.reserve(projected.saturating_sub(distinct) as usize);
 }
 
 impl TextColumn {

@@ -203,6 +203,7 @@ fn load_options(args: &Args, context: &Context) -> CliResult<LoadOptions> {
         max_file_size: (!args.force).then_some(limit),
         chunk_bytes: args.chunk_bytes,
         top_k: args.top_k,
+        ..LoadOptions::default()
     }
     .with_na_values(&args.na_values))
 }
