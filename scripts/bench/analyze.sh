@@ -31,10 +31,15 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 
 echo "building release binaries (vuhitra with --features analytics, examples)" >&2
-(cd "$repo" && CARGO_TARGET_DIR="$target" cargo build --quiet --release -p vuhitra \
-    --no-default-features --features analytics)
-(cd "$repo" && CARGO_TARGET_DIR="$target" cargo build --quiet --release -p vuhitra-analytics \
-    --examples)
+build_log="$bench_dir/build.log"
+if ! (cd "$repo" && CARGO_TARGET_DIR="$target" cargo build --release -p vuhitra \
+        --no-default-features --features analytics \
+    && CARGO_TARGET_DIR="$target" cargo build --release -p vuhitra-analytics --examples) \
+    > "$build_log" 2>&1; then
+    cat "$build_log" >&2
+    echo "error: the release build failed (log above)" >&2
+    exit 1
+fi
 vuhitra="$target/release/vuhitra"
 read_csv="$target/release/examples/read_csv"
 generate="$target/release/examples/generate_table"
@@ -66,16 +71,17 @@ correlations = frame.corr(numeric_only=True)
 print(f"{len(frame)} rows, describe {described.shape}, corr {correlations.shape}")
 PY
 
-# Runs a command under /usr/bin/time -v; prints "seconds kilobytes".
+# Runs a command under /usr/bin/time -v; prints "seconds kilobytes", or fails with the
+# command's output.
 measure() {
     local log
     log="$(mktemp)"
-    /usr/bin/time -v "$@" > /dev/null 2> "$log" || {
+    if ! /usr/bin/time -v "$@" > /dev/null 2> "$log"; then
         echo "error: command failed: $*" >&2
-        cat "$log" >&2
+        grep -v '^\s' "$log" >&2
         rm -f "$log"
-        exit 1
-    }
+        return 1
+    fi
     local wall kb
     wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")"
     kb="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")"
@@ -88,6 +94,7 @@ measure() {
     }'
 }
 
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '\n%-28s %-22s %10s %12s\n' "file" "run" "wall s" "peak MiB"
 for input in "${inputs[@]}"; do
     name="$(basename "$input")"
@@ -96,10 +103,14 @@ for input in "${inputs[@]}"; do
     # Warm the page cache so every run reads from memory.
     cat "$input" > /dev/null
 
-    read -r cat_s cat_kb <<< "$(measure cat "$input")"
-    read -r read_s read_kb <<< "$(measure "$read_csv" "$input")"
-    read -r ours_s ours_kb <<< "$(measure "$vuhitra" --no-config -q analyze "$input" --format json --force)"
-    read -r pandas_s pandas_kb <<< "$(measure env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$pandas_script" "$input")"
+    cat_run="$(measure cat "$input")" || exit 1
+    read_run="$(measure "$read_csv" "$input")" || exit 1
+    ours_run="$(measure "$vuhitra" --no-config -q analyze "$input" --format json --force)" || exit 1
+    pandas_run="$(measure env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$pandas_script" "$input")" || exit 1
+    read -r cat_s cat_kb <<< "$cat_run"
+    read -r read_s read_kb <<< "$read_run"
+    read -r ours_s ours_kb <<< "$ours_run"
+    read -r pandas_s pandas_kb <<< "$pandas_run"
 
     for run in "cat:$cat_s:$cat_kb" "polars read:$read_s:$read_kb" "vuhitra analyze:$ours_s:$ours_kb" "pandas:$pandas_s:$pandas_kb"; do
         IFS=: read -r label seconds kb <<< "$run"

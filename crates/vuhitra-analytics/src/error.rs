@@ -102,12 +102,12 @@ pub enum AnalyticsError {
         available: String,
     },
 
-    /// The file's format could not be told from its name or content.
+    /// The file's content does not match its format.
     #[error("{path}: {message}")]
     Format {
         /// File that failed.
         path: PathBuf,
-        /// What is wrong with the content and what to try.
+        /// Description of the problem and of what to try.
         message: String,
     },
 
@@ -118,7 +118,7 @@ pub enum AnalyticsError {
     /// Polars failed to read, convert or write a frame.
     #[error("{context}: {source}")]
     Polars {
-        /// What was being done.
+        /// The operation that failed.
         context: String,
         /// Polars' error.
         source: polars::error::PolarsError,

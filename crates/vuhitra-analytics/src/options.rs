@@ -109,7 +109,7 @@ impl std::str::FromStr for Encoding {
 /// How to read a file.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
-    /// The format; `None` tells it from the extension and content.
+    /// The format; `None` detects it from the extension and content.
     pub format: Option<InputFormat>,
     /// Field delimiter of delimited text; `None` detects it.
     pub delimiter: Option<u8>,

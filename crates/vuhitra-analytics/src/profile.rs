@@ -12,9 +12,9 @@ use crate::options::LoadOptions;
 use crate::progress::Progress;
 use crate::stats::{Profile, Profiler};
 
-/// Profiles the file at `path`, reading it chunk by chunk so memory stays bounded by the chunk
-/// size plus the per-column state: 8 bytes per number, about 48 bytes per distinct text or
-/// date value, 16 bytes per row for duplicate detection.
+/// Profiles the file at `path`, reading it chunk by chunk. Memory is bounded by the chunk size
+/// plus the per-column state: 8 bytes per number, about 25-50 bytes per distinct text or date
+/// value, and 16 bytes per row for duplicate detection.
 pub fn profile_file(
     path: &Path,
     options: &LoadOptions,

@@ -174,7 +174,7 @@ fn spearman(
             computed_y.as_slice()
         }
     };
-    pearson_on(&rank_x, &rank_y, |row| {
+    pearson_on(rank_x, rank_y, |row| {
         !rank_x[row].is_nan() && !rank_y[row].is_nan()
     })
 }

@@ -2,9 +2,9 @@
 //! (`top`) and its count (`freq`), and the k most frequent values.
 //!
 //! Ties are broken by first appearance in the file. pandas' `describe` picks `top` with an
-//! unstable sort (numpy's quicksort), so among tied values its choice depends on the CPU:
-//! on the same file, pandas 2.2.3 with numpy 2.1.3 returned a different tied value with
-//! AVX-512 sorting than with numpy's baseline sort. Vuhitra's rule is stable across machines.
+//! unstable sort (numpy's quicksort), so among tied values its choice depends on the CPU. On
+//! the shared tables, pandas 2.2.3 with numpy 2.1.3 returned other tied values with AVX-512
+//! sorting than with numpy's baseline sort. Vuhitra's rule gives the same answer everywhere.
 
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 

@@ -16,7 +16,7 @@ pub const HISTOGRAM_BINS: usize = 16;
 pub struct NumericColumn {
     /// One value per row, NaN where missing.
     pub values: Vec<f64>,
-    /// Whether the column holds integers.
+    /// Whether the column contains integers.
     pub integer: bool,
     int_min: Option<i64>,
     int_max: Option<i64>,
@@ -105,7 +105,7 @@ impl NumericColumn {
         self.missing
     }
 
-    /// The non-missing values with their row numbers, sorted by value.
+    /// Returns the non-missing values with their row numbers, sorted by value.
     pub fn sorted_with_rows(&self) -> Vec<(f64, u64)> {
         use rayon::prelude::*;
         let mut sorted: Vec<(f64, u64)> = self
@@ -275,7 +275,7 @@ fn histogram(sorted: &[(f64, u64)]) -> Vec<u64> {
 /// Hash of a missing value in row hashes.
 pub const MISSING_HASH: u64 = 0x6A09_E667_F3BC_C908;
 
-/// A fast 64-bit mixer (SplitMix64's finaliser) for hashing numbers into row hashes.
+/// Mixes 64 bits with SplitMix64's finaliser, to hash numbers into row hashes.
 pub fn mix64(value: u64) -> u64 {
     let mut z = value.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

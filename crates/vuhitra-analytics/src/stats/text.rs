@@ -130,6 +130,33 @@ impl TextColumn {
     }
 }
 
+/// After the first chunk, sizes the map for the whole column from the share of distinct
+/// values seen so far, so a column of mostly distinct values does not grow its map step by
+/// step (each step briefly keeps the old and the new table).
+pub fn reserve_after_first_chunk<K: std::hash::Hash + Eq + Copy>(
+    counts: &mut ValueCounts<K>,
+    rows_seen: u64,
+    chunk_rows: u64,
+    expected_rows: u64,
+) {
+    if rows_seen != chunk_rows || rows_seen == 0 || expected_rows <= rows_seen {
+        return;
+    }
+    let distinct = counts.unique();
+    if distinct * 2 < rows_seen {
+        return;
+    }
+    let projected = (expected_rows as f64 * distinct as f64 / rows_seen as f64) as u64;
+    counts.reserve(projected.saturating_sub(distinct) as usize);
+}
+
+impl TextColumn {
+    /// Total UTF-8 bytes of the non-missing values.
+    pub fn finish_bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,32 +196,5 @@ mod tests {
         let stats = column.finish();
         assert_eq!(stats.top[0], ("value 0".to_string(), 1));
         assert_eq!(stats.unique, 1000);
-    }
-}
-
-/// After the first chunk, sizes the map for the whole column from the share of distinct
-/// values seen so far, so a column of mostly distinct values does not grow its map step by
-/// step (each step briefly holds the old and the new table).
-pub fn reserve_after_first_chunk<K: std::hash::Hash + Eq + Copy>(
-    counts: &mut ValueCounts<K>,
-    rows_seen: u64,
-    chunk_rows: u64,
-    expected_rows: u64,
-) {
-    if rows_seen != chunk_rows || rows_seen == 0 || expected_rows <= rows_seen {
-        return;
-    }
-    let distinct = counts.unique();
-    if distinct * 2 < rows_seen {
-        return;
-    }
-    let projected = (expected_rows as f64 * distinct as f64 / rows_seen as f64) as u64;
-    counts.reserve(projected.saturating_sub(distinct) as usize);
-}
-
-impl TextColumn {
-    /// Total UTF-8 bytes of the non-missing values.
-    pub fn finish_bytes(&self) -> u64 {
-        self.bytes
     }
 }
