@@ -15,6 +15,7 @@
 #   BENCH_DIR     where the generated table goes (default /tmp/vuhitra-bench)
 #   BENCH_ROWS    rows of the generated table (default 10000000)
 #   CARGO_TARGET_DIR  cargo's target directory (default <repo>/target)
+#   BENCH_SKIP_BUILD  set to 1 to use the release binaries already built there
 #   VUHITRA_SHARED_DATA  shared data folder (default <repo>/../shared/data)
 set -euo pipefail
 
@@ -30,15 +31,20 @@ if [[ ! -x /usr/bin/time ]]; then
     exit 1
 fi
 
-echo "building release binaries (vuhitra with --features analytics, examples)" >&2
 build_log="$bench_dir/build.log"
-if ! (cd "$repo" && CARGO_TARGET_DIR="$target" cargo build --release -p vuhitra \
-        --no-default-features --features analytics \
-    && CARGO_TARGET_DIR="$target" cargo build --release -p vuhitra-analytics --examples) \
-    > "$build_log" 2>&1; then
-    cat "$build_log" >&2
-    echo "error: the release build failed (log above)" >&2
-    exit 1
+if [[ "${BENCH_SKIP_BUILD:-0}" == 1 ]]; then
+    echo "using the release binaries already in $target (BENCH_SKIP_BUILD=1)" >&2
+else
+    echo "building release binaries (vuhitra with --features analytics, examples)" >&2
+    if ! (cd "$repo" \
+        && CARGO_TARGET_DIR="$target" cargo build --release -p vuhitra \
+            --no-default-features --features analytics \
+        && CARGO_TARGET_DIR="$target" cargo build --release -p vuhitra-analytics --examples) \
+        > "$build_log" 2>&1; then
+        cat "$build_log" >&2
+        echo "error: the release build failed (log above)" >&2
+        exit 1
+    fi
 fi
 vuhitra="$target/release/vuhitra"
 read_csv="$target/release/examples/read_csv"

@@ -2,7 +2,7 @@
 //! profiled chunk by chunk with the same results as in one piece, and the heap stays far
 //! below the size of the file.
 //!
-//! This test binary counts heap allocations with its own global allocator, so it holds a
+//! This test binary counts heap allocations with its own global allocator, so it contains a
 //! single test and measures one profile at a time.
 
 use std::alloc::{GlobalAlloc, Layout, System};
