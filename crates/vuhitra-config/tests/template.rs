@@ -14,7 +14,11 @@ fn template_lists_every_setting_with_default() {
             .find(|line| line.starts_with(&format!("# {}=", def.name)))
             .unwrap_or_else(|| panic!("{} is missing from config/.env.template", def.name));
         if def.default.is_some() {
-            assert_eq!(line, expected, "{} shows a default other than the built-in one", def.name);
+            assert_eq!(
+                line, expected,
+                "{} shows a default other than the built-in one",
+                def.name
+            );
         }
     }
 }

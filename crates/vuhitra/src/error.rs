@@ -75,10 +75,6 @@ impl CliError {
         CliError::new(ErrorKind::Internal, message)
     }
 
-    pub fn interrupted() -> Self {
-        CliError::new(ErrorKind::Interrupted, "interrupted")
-    }
-
     /// Maps a failed write to standard output: a closed pipe ends the program
     /// quietly, anything else is reported.
     pub fn output(error: std::io::Error) -> Self {
