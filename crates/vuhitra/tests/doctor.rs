@@ -150,3 +150,46 @@ fn unwritable_data_dir_fails() {
     let json = stdout_json(&output);
     assert_eq!(check(&json, "data directory")["status"], "fail");
 }
+
+#[cfg(all(feature = "nlp", feature = "analytics", feature = "memory"))]
+#[test]
+fn capabilities_run_on_sample_input() {
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .command()
+        .args(["doctor", "--format", "json", "--local"])
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(0));
+    let json = stdout_json(&output);
+    for name in ["vader lexicon", "analytics engine", "memory store"] {
+        assert_eq!(check(&json, name)["status"], "ok", "{name}");
+    }
+    // The sandbox's home has no model: a warning, because only `nlp tokens` needs it.
+    let model = check(&json, "nlp model");
+    assert_eq!(model["status"], "warn", "{model}");
+    assert!(
+        model["message"]
+            .as_str()
+            .unwrap()
+            .contains("get-nlp-model.sh"),
+        "{model}"
+    );
+}
+
+#[cfg(feature = "nlp")]
+#[test]
+fn configured_missing_nlp_model_fails() {
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .command()
+        .args(["doctor", "--format", "json", "--local"])
+        .env("NLP_MODEL_PATH", sandbox.root.path().join("no-model-here"))
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(1));
+    let json = stdout_json(&output);
+    assert_eq!(check(&json, "nlp model")["status"], "fail");
+}

@@ -5,6 +5,7 @@
 //! is non-zero only when something the user configured fails: an unreachable
 //! default endpoint is a warning, an unreachable configured one a failure.
 
+mod capabilities;
 mod checks;
 #[cfg(feature = "llm")]
 mod llm;
@@ -174,13 +175,18 @@ pub fn run(
     match settings {
         Ok(settings) => {
             report.extend(checks::local_checks(settings));
+            report.extend(capabilities::capability_checks(settings));
             if !args.local {
                 let timeout = Duration::from_secs_f64(args.timeout);
                 report.extend(run_server_checks(settings, timeout)?);
             }
         }
         Err(_) => {
-            for name in checks::DEPENDENT_CHECKS {
+            let names = checks::DEPENDENT_CHECKS
+                .iter()
+                .copied()
+                .chain(capabilities::capability_names());
+            for name in names {
                 report.push(Check::from_finding(
                     name,
                     Scope::Local,
