@@ -161,11 +161,9 @@ fn invalid_configuration_stops_other_commands() {
 #[test]
 fn closed_stdout_pipe_ends_quietly() {
     let sandbox = Sandbox::new();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vuhitra"))
+    let mut child = sandbox
+        .process()
         .args(["config", "show"])
-        .env("HOME", sandbox.root.path().join("home"))
-        .env("XDG_CONFIG_HOME", sandbox.root.path().join("config"))
-        .current_dir(sandbox.work_dir())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -504,18 +504,8 @@ fn concurrent_analyze_processes_share_store() {
 
     let children: Vec<_> = (0..6)
         .map(|i| {
-            let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("vuhitra"));
-            command.env_clear();
-            if let Some(path) = std::env::var_os("PATH") {
-                command.env("PATH", path);
-            }
-            let root = sandbox.root.path();
+            let mut command = sandbox.process();
             command
-                .env("HOME", root.join("home"))
-                .env("XDG_CACHE_HOME", root.join("cache"))
-                .env("XDG_CONFIG_HOME", root.join("config"))
-                .env("XDG_DATA_HOME", root.join("data"))
-                .current_dir(sandbox.work_dir())
                 .args([
                     "--no-config",
                     "analyze",

@@ -62,22 +62,11 @@ pub fn llm_process(
     provider: &str,
     model: &str,
 ) -> std::process::Command {
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("vuhitra"));
-    command.env_clear();
-    if let Some(path) = std::env::var_os("PATH") {
-        command.env("PATH", path);
-    }
-    let root = sandbox.root.path();
+    let mut command = sandbox.process();
     command
-        .env("HOME", root.join("home"))
-        .env("XDG_CONFIG_HOME", root.join("config"))
-        .env("XDG_DATA_HOME", root.join("data"))
-        .env("XDG_CACHE_HOME", root.join("cache"))
-        .env("NO_COLOR", "1")
         .env("OLLAMA_IP", url)
         .env("LLM_PROVIDER", provider)
         .env("MODEL", model)
-        .current_dir(sandbox.work_dir())
         .arg("--no-config");
     command
 }

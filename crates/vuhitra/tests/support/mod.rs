@@ -39,7 +39,13 @@ impl Sandbox {
 
     /// The binary with an empty environment apart from PATH and the sandbox's directories.
     pub fn command(&self) -> Command {
-        let mut command = Command::cargo_bin("vuhitra").expect("vuhitra binary built");
+        Command::from_std(self.process())
+    }
+
+    /// The same as [`Sandbox::command`], as a plain `std::process::Command` for
+    /// tests that talk to the running process (signals, pipes, streaming reads).
+    pub fn process(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("vuhitra"));
         command.env_clear();
         if let Some(path) = std::env::var_os("PATH") {
             command.env("PATH", path);

@@ -4,6 +4,7 @@
 pub mod input;
 pub mod sentiment;
 pub mod tokens;
+mod workers;
 
 use clap::Subcommand;
 

@@ -6,21 +6,17 @@
 use std::io::Write;
 use std::time::Instant;
 
-use rayon::prelude::*;
 use serde::Serialize;
 use vuhitra_nlp::vader::{Sentiment, SentimentAnalyzer};
 
 use super::input::{TextInput, TextSource};
+use super::workers::Workers;
 use super::TextFormat;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 
 /// Texts read, scored and written at a time.
 const BATCH_SIZE: usize = 16_384;
-
-/// Batches smaller than this are scored on the calling thread, because starting the
-/// thread pool costs more than it saves.
-const PARALLEL_MIN_TEXTS: usize = 512;
 
 /// Score the sentiment of texts with VADER (same scores as vaderSentiment 3.3.2).
 ///
@@ -72,91 +68,44 @@ pub fn run(args: &Args, context: &Context) -> CliResult {
     let format = TextFormat::resolve(args.format, context);
     let mut source = args.input.open()?;
     let analyzer = SentimentAnalyzer::new();
-    let mut scorer = Scorer::new(args.threads);
+    let mut workers = Workers::new(args.threads, "sentiment");
     let started = Instant::now();
 
     let count = match format {
-        TextFormat::Table => write_table(&mut source, &analyzer, &mut scorer, context)?,
+        TextFormat::Table => write_table(&mut source, &analyzer, &mut workers, context)?,
         TextFormat::Json | TextFormat::Jsonl => {
-            write_json(&mut source, &analyzer, &mut scorer, context, format)?
+            write_json(&mut source, &analyzer, &mut workers, context, format)?
         }
     };
 
     tracing::debug!(
         texts = count,
-        threads = scorer.threads(),
+        threads = workers.threads(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "scored sentiment"
     );
     Ok(())
 }
 
-/// Scores batches of texts, in parallel when they are large and threads are allowed.
-struct Scorer {
-    /// Requested threads: 0 for every core.
-    requested: usize,
-    /// Built on the first batch large enough to need it.
-    pool: Option<rayon::ThreadPool>,
-}
-
-impl Scorer {
-    fn new(requested: usize) -> Self {
-        Scorer {
-            requested,
-            pool: None,
-        }
-    }
-
-    /// Returns the number of threads that scored texts.
-    fn threads(&self) -> usize {
-        self.pool
-            .as_ref()
-            .map_or(1, rayon::ThreadPool::current_num_threads)
-    }
-
-    fn score(
-        &mut self,
-        analyzer: &SentimentAnalyzer,
-        texts: &[String],
-    ) -> CliResult<Vec<Sentiment>> {
-        if self.requested == 1 || texts.len() < PARALLEL_MIN_TEXTS {
-            return Ok(texts
-                .iter()
-                .map(|text| analyzer.polarity_scores(text))
-                .collect());
-        }
-
-        if self.pool.is_none() {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(self.requested)
-                .thread_name(|index| format!("sentiment-{index}"))
-                .build()
-                .map_err(|error| {
-                    CliError::internal(format!("cannot start the scoring threads: {error}"))
-                        .with_hint("retry with --threads 1")
-                })?;
-            tracing::debug!(
-                threads = pool.current_num_threads(),
-                "started scoring threads"
-            );
-            self.pool = Some(pool);
-        }
-        let pool = self.pool.as_ref().expect("the pool was built above");
-
-        // `collect` on an indexed parallel iterator keeps the input order.
-        Ok(pool.install(|| {
-            texts
-                .par_iter()
-                .map(|text| analyzer.polarity_scores(text))
-                .collect()
-        }))
-    }
+/// Scores a batch of texts, in input order, on the workers' threads when the batch is large.
+fn score(
+    workers: &mut Workers,
+    analyzer: &SentimentAnalyzer,
+    texts: &[String],
+) -> CliResult<Vec<Sentiment>> {
+    let slices = workers.map_slices(texts, |slice| {
+        slice
+            .iter()
+            .map(|text| analyzer.polarity_scores(text))
+            .collect::<Vec<_>>()
+    })?;
+    Ok(slices.into_iter().flatten().collect())
 }
 
 fn write_json(
     source: &mut TextSource,
     analyzer: &SentimentAnalyzer,
-    scorer: &mut Scorer,
+    workers: &mut Workers,
     context: &Context,
     format: TextFormat,
 ) -> CliResult<usize> {
@@ -171,7 +120,7 @@ fn write_json(
     loop {
         // Results for the texts before a bad line are written before its error.
         let read = source.read_batch(&mut batch, BATCH_SIZE);
-        let scores = scorer.score(analyzer, &batch)?;
+        let scores = score(workers, analyzer, &batch)?;
 
         for (text, sentiment) in batch.iter().zip(&scores) {
             if array {
@@ -205,7 +154,7 @@ fn write_json(
 fn write_table(
     source: &mut TextSource,
     analyzer: &SentimentAnalyzer,
-    scorer: &mut Scorer,
+    workers: &mut Workers,
     context: &Context,
 ) -> CliResult<usize> {
     let mut table = context.output.table();
@@ -216,7 +165,7 @@ fn write_table(
     loop {
         // Results for the texts before a bad line are written before its error.
         let read = source.read_batch(&mut batch, BATCH_SIZE);
-        let scores = scorer.score(analyzer, &batch)?;
+        let scores = score(workers, analyzer, &batch)?;
 
         for (text, sentiment) in batch.iter().zip(&scores) {
             table.add_row([

@@ -10,23 +10,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rayon::prelude::*;
 use vuhitra_nlp::tokenizer::{default_model_dir, Doc, Tokenizer, TokenizerError, MODEL_PATH_ENV};
 
 use super::input::{TextInput, TextSource};
+use super::workers::Workers;
 use super::TextFormat;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 
 /// Texts read, tokenized and written at a time.
 const BATCH_SIZE: usize = 16_384;
-
-/// Batches smaller than this are tokenized on the calling thread, because starting the
-/// thread pool costs more than it saves.
-const PARALLEL_MIN_TEXTS: usize = 512;
-
-/// Texts one thread tokenizes and encodes as a unit.
-const SLICE_SIZE: usize = 256;
 
 /// Split texts into tokens as spaCy's English tokenizer does (en_core_web_sm 3.8.0).
 ///
@@ -64,7 +57,7 @@ pub fn run(args: &Args, context: &Context) -> CliResult {
     let format = TextFormat::resolve(args.format, context);
     let tokenizer = load_tokenizer(context)?;
     let mut source = args.input.open()?;
-    let mut workers = Workers::new(args.threads);
+    let mut workers = Workers::new(args.threads, "tokens");
     let started = Instant::now();
 
     let count = match format {
@@ -114,91 +107,6 @@ fn load_tokenizer(context: &Context) -> CliResult<Arc<Tokenizer>> {
         }
         _ => CliError::user(error.to_string()),
     })
-}
-
-/// Tokenizes batches of texts, in parallel when they are large and threads are allowed.
-struct Workers {
-    /// Requested threads: 0 for every core.
-    requested: usize,
-    /// Built on the first batch large enough to need it.
-    pool: Option<rayon::ThreadPool>,
-}
-
-impl Workers {
-    fn new(requested: usize) -> Self {
-        Workers {
-            requested,
-            pool: None,
-        }
-    }
-
-    /// Returns the number of threads that tokenized texts.
-    fn threads(&self) -> usize {
-        self.pool
-            .as_ref()
-            .map_or(1, rayon::ThreadPool::current_num_threads)
-    }
-
-    /// Applies `encode` to consecutive slices of `texts` and returns the results in order.
-    fn map_slices<T, F>(&mut self, texts: &[String], encode: F) -> CliResult<Vec<T>>
-    where
-        T: Send,
-        F: Fn(&[String]) -> T + Sync,
-    {
-        let (results, io) = self.map_slices_during(texts, encode, || Ok(()))?;
-        io.map(|()| results)
-    }
-
-    /// Like [`Self::map_slices`], while the calling thread runs `io` (writing the previous
-    /// batch, reading the next one). Returns the results and the outcome of `io`; the
-    /// results are complete even when `io` failed.
-    fn map_slices_during<T, F, I>(
-        &mut self,
-        texts: &[String],
-        encode: F,
-        io: I,
-    ) -> CliResult<(Vec<T>, CliResult)>
-    where
-        T: Send,
-        F: Fn(&[String]) -> T + Sync,
-        I: FnOnce() -> CliResult,
-    {
-        if self.requested == 1 || texts.len() < PARALLEL_MIN_TEXTS {
-            let results = texts.chunks(SLICE_SIZE).map(&encode).collect();
-            return Ok((results, io()));
-        }
-
-        let pool = self.pool()?;
-        let mut results = Vec::new();
-        let io_result = pool.in_place_scope(|scope| {
-            scope.spawn(|_| {
-                // `collect` on an indexed parallel iterator keeps the input order.
-                results = texts.par_chunks(SLICE_SIZE).map(&encode).collect();
-            });
-            io()
-        });
-        Ok((results, io_result))
-    }
-
-    /// Returns the thread pool, started on first use.
-    fn pool(&mut self) -> CliResult<&rayon::ThreadPool> {
-        if self.pool.is_none() {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(self.requested)
-                .thread_name(|index| format!("tokens-{index}"))
-                .build()
-                .map_err(|error| {
-                    CliError::internal(format!("cannot start the tokenizer threads: {error}"))
-                        .with_hint("retry with --threads 1")
-                })?;
-            tracing::debug!(
-                threads = pool.current_num_threads(),
-                "started tokenizer threads"
-            );
-            self.pool = Some(pool);
-        }
-        Ok(self.pool.as_ref().expect("the pool was set above"))
-    }
 }
 
 /// Writes JSON Lines, or one JSON array. Batch N is tokenized on the worker threads while
