@@ -27,7 +27,7 @@ use crate::logging::LogFormat;
     long_version = crate::build_info::LONG_VERSION,
     propagate_version = true,
     max_term_width = 100,
-    after_help = "Examples:\n  vuhitra doctor\n  vuhitra config show --format json\n  LOG_LEVEL=debug vuhitra info"
+    after_help = "Examples:\n  vuhitra analyze sales.csv\n  vuhitra nlp sentiment \"The soup was great!\"\n  vuhitra chat --file build.log \"Why did the build fail?\"\n  vuhitra doctor\n  vuhitra config show --format json"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -68,21 +68,15 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    Version(commands::version::Args),
-    Info(commands::info::Args),
-    /// Show or validate settings.
-    #[command(subcommand)]
-    Config(commands::config::Command),
-    Doctor(commands::doctor::Args),
-    /// Natural-language processing: sentiment scores and spaCy-compatible tokens.
-    #[cfg(feature = "nlp")]
-    #[command(subcommand)]
-    Nlp(commands::nlp::Command),
     #[cfg(feature = "analytics")]
     Analyze(commands::analyze::Args),
     #[cfg(all(feature = "store", feature = "analytics"))]
     #[command(subcommand)]
     Data(commands::data::Command),
+    /// Natural-language processing: sentiment scores and spaCy-compatible tokens.
+    #[cfg(feature = "nlp")]
+    #[command(subcommand)]
+    Nlp(commands::nlp::Command),
     #[cfg(feature = "llm")]
     Chat(commands::llm::chat::Args),
     /// List, describe and download the language-model server's models.
@@ -103,6 +97,12 @@ pub enum Command {
     #[cfg(feature = "memory")]
     #[command(subcommand)]
     Sessions(commands::sessions::Command),
+    Info(commands::info::Args),
+    /// Show or validate settings.
+    #[command(subcommand)]
+    Config(commands::config::Command),
+    Doctor(commands::doctor::Args),
+    Version(commands::version::Args),
 }
 
 impl Command {
