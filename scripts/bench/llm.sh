@@ -8,7 +8,7 @@
 # Targets: vuhitra adds under 5 ms to the time to first token, and starts in
 # under 10 ms. The server comes from scripts/services/llama.sh (started here
 # unless VUHITRA_TEST_LLAMA_URL is already set); the binary is built in
-# release mode with the llm feature. Needs python3 and curl; uses hyperfine
+# release mode with every feature. Needs python3 and curl; uses hyperfine
 # for the start-up time when it is installed.
 set -euo pipefail
 
@@ -17,9 +17,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 binary="$target_dir/release/vuhitra"
 
-echo "building the release binary (llm feature) in $target_dir" >&2
-cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p vuhitra \
-    --no-default-features --features llm
+echo "building the release binary in $target_dir" >&2
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p vuhitra
 
 started_server=0
 if [[ -z "${VUHITRA_TEST_LLAMA_URL:-}" ]]; then

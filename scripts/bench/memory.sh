@@ -27,9 +27,8 @@ binary="$target_dir/release/vuhitra"
 
 command -v hyperfine >/dev/null || { echo "memory.sh: hyperfine is not installed" >&2; exit 2; }
 
-echo "building the release binary (memory feature) in $target_dir" >&2
-cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p vuhitra \
-    --no-default-features --features memory
+echo "building the release binary in $target_dir" >&2
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p vuhitra
 
 sandbox="$(mktemp -d)"
 mock_pid=""

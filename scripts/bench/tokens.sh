@@ -46,9 +46,8 @@ if ! compgen -G "$shared/sentiment/*.txt" > /dev/null; then
     exit 1
 fi
 
-echo "building the release binary (vuhitra with --features nlp)" >&2
-(cd "$repo" && CARGO_TARGET_DIR="$target" cargo build --quiet --release -p vuhitra \
-    --no-default-features --features nlp)
+echo "building the release binary" >&2
+(cd "$repo" && CARGO_TARGET_DIR="$target" cargo build --quiet --release -p vuhitra)
 vuhitra="$target/release/vuhitra"
 
 python="$(bash "$repo/scripts/reference/setup-spacy.sh" | tail -n 1)"
