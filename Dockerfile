@@ -20,29 +20,13 @@ ARG RUNTIME_IMAGE=scratch
 FROM ${BUILDER_IMAGE} AS manifests
 WORKDIR /src
 COPY . .
-# Keep only manifests and the lock file, then give each crate an empty target
-# of the kind it had, so `cargo build` can compile the dependencies alone.
-RUN find . -name Cargo.toml -not -path './Cargo.toml' -printf '%h\n' | while read -r crate; do \
-        kinds=""; \
-        [ -f "$crate/src/lib.rs" ] && kinds="$kinds lib"; \
-        [ -f "$crate/src/main.rs" ] && kinds="$kinds main"; \
-        echo "$crate$kinds" >> /tmp/crates; \
-    done \
-    && find . -type f -not -name Cargo.toml -not -name Cargo.lock -delete \
-    && find . -type d -empty -delete \
-    && while read -r crate kinds; do \
-        mkdir -p "$crate/src"; \
-        for kind in $kinds; do \
-            if [ "$kind" = lib ]; then : > "$crate/src/lib.rs"; else echo 'fn main() {}' > "$crate/src/main.rs"; fi; \
-        done; \
-    done < /tmp/crates
+RUN bash scripts/docker/stub-workspace.sh /src
 
 FROM ${BUILDER_IMAGE} AS builder
-ARG VUHITRA_GIT_COMMIT=unknown
 ENV CARGO_TARGET_DIR=/cache/target \
     CARGO_TERM_COLOR=never \
-    VUHITRA_GIT_COMMIT=${VUHITRA_GIT_COMMIT} \
-    TARGET=x86_64-unknown-linux-gnu
+    TARGET=x86_64-unknown-linux-gnu \
+    PROFILE=dist
 WORKDIR /src
 
 # 1. Dependencies: this layer is reused until a manifest or Cargo.lock changes.
@@ -51,19 +35,30 @@ RUN --mount=type=cache,id=vuhitra-cargo-registry,target=/usr/local/cargo/registr
     --mount=type=cache,id=vuhitra-cargo-git,target=/usr/local/cargo/git \
     --mount=type=cache,id=vuhitra-target,target=/cache/target \
     RUSTFLAGS="-C target-feature=+crt-static" \
-    cargo build --release --locked --target "$TARGET" -p vuhitra
+    cargo build --profile "$PROFILE" --locked --target "$TARGET" -p vuhitra \
+    && rm -f "$CARGO_TARGET_DIR/vuhitra-sources.sha256"
 
-# 2. Sources. COPY keeps the files' old modification times, which can be older
-#    than the stub build above, so they are touched for cargo to see them as new.
+# 2. Sources. COPY keeps modification times, so cargo could take the stub build's
+#    artifacts as current. Files whose checksum differs from the last build in
+#    this cache (all of them after a stub build) are touched, so cargo recompiles
+#    exactly the crates that changed.
+# The commit is declared after the dependency layer, so a new commit reuses it.
+ARG VUHITRA_GIT_COMMIT=unknown
 COPY . .
 RUN --mount=type=cache,id=vuhitra-cargo-registry,target=/usr/local/cargo/registry \
     --mount=type=cache,id=vuhitra-cargo-git,target=/usr/local/cargo/git \
     --mount=type=cache,id=vuhitra-target,target=/cache/target \
-    find crates -name '*.rs' -exec touch {} + \
-    && RUSTFLAGS="-C target-feature=+crt-static" \
-       cargo build --release --locked --target "$TARGET" -p vuhitra \
+    sums="$CARGO_TARGET_DIR/vuhitra-sources.sha256" \
+    && find crates -type f -print0 | sort -z | xargs -0 sha256sum > /tmp/sources.sha256 \
+    && touch "$sums" \
+    && sort "$sums" > /tmp/built.sha256 \
+    && sort /tmp/sources.sha256 | comm -13 /tmp/built.sha256 - | cut -c67- \
+       | xargs -r -d '\n' touch \
+    && RUSTFLAGS="-C target-feature=+crt-static" VUHITRA_GIT_COMMIT="$VUHITRA_GIT_COMMIT" \
+       cargo build --profile "$PROFILE" --locked --target "$TARGET" -p vuhitra \
+    && cp /tmp/sources.sha256 "$sums" \
     && mkdir -p /out/usr/local/bin /out/etc /out/tmp /out/workspace /out/home/vuhitra \
-    && cp "$CARGO_TARGET_DIR/$TARGET/release/vuhitra" /out/usr/local/bin/vuhitra \
+    && cp "$CARGO_TARGET_DIR/$TARGET/$PROFILE/vuhitra" /out/usr/local/bin/vuhitra \
     && /out/usr/local/bin/vuhitra --version \
     && echo 'root:x:0:0:root:/root:/sbin/nologin' > /out/etc/passwd \
     && echo 'vuhitra:x:1000:1000:vuhitra:/home/vuhitra:/sbin/nologin' >> /out/etc/passwd \
@@ -73,8 +68,13 @@ RUN --mount=type=cache,id=vuhitra-cargo-registry,target=/usr/local/cargo/registr
 
 FROM ${BUILDER_IMAGE} AS model
 COPY scripts/get-nlp-model.sh /usr/local/bin/get-nlp-model.sh
+# `vuhitra nlp` reads the tokenizer's data only (tokenizer, vocab/, meta.json);
+# the trained pipeline components' weights are left out of the image.
 RUN HOME=/tmp/model-home get-nlp-model.sh /opt/vuhitra/models/en_core_web_sm \
-    && rm -rf /tmp/model-home
+    && rm -rf /tmp/model-home \
+    && cd /opt/vuhitra/models/en_core_web_sm \
+    && rm -rf attribute_ruler lemmatizer ner parser senter tagger tok2vec \
+    && du -sh .
 
 FROM ${RUNTIME_IMAGE} AS final
 COPY --from=builder /out/ /

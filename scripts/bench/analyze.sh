@@ -35,10 +35,9 @@ build_log="$bench_dir/build.log"
 if [[ "${BENCH_SKIP_BUILD:-0}" == 1 ]]; then
     echo "using the release binaries already in $target (BENCH_SKIP_BUILD=1)" >&2
 else
-    echo "building release binaries (vuhitra with --features analytics, examples)" >&2
+    echo "building release binaries (vuhitra as shipped, the analytics examples)" >&2
     if ! (cd "$repo" \
         && CARGO_TARGET_DIR="$target" cargo build --release -p vuhitra \
-            --no-default-features --features analytics \
         && CARGO_TARGET_DIR="$target" cargo build --release -p vuhitra-analytics --examples) \
         > "$build_log" 2>&1; then
         cat "$build_log" >&2

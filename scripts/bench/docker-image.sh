@@ -61,11 +61,16 @@ echo "// one-line change for the rebuild benchmark" >> "$work/crates/vuhitra/src
 warm_log="$work.warm.log"
 warm=$(build "$warm_log")
 echo "rebuild:      $warm s (after a one-line change in crates/vuhitra/src/main.rs)"
-if grep -q "CACHED" "$warm_log" && grep -B2 -A0 "cargo build --release --locked" "$warm_log" | grep -q CACHED; then
+# BuildKit's plain log prints each step as "#N [stage k/n] RUN ..." and, when the
+# step's layer is reused, "#N CACHED". The dependency step is the one that
+# removes the source checksums.
+deps_step=$(grep -m1 -o '^#[0-9]* \[builder [0-9/]*\] RUN .*vuhitra-sources.sha256"$' "$warm_log" | cut -d' ' -f1 || true)
+if [[ -n "$deps_step" ]] && grep -qx "$deps_step CACHED" "$warm_log"; then
   echo "dependency layer: reused (CACHED)"
 else
   echo "dependency layer: NOT reused; see $warm_log"
 fi
+echo "crates compiled in the rebuild: $(grep -c ' Compiling ' "$warm_log" || true) ($(grep -o 'Compiling [a-z_-]*' "$warm_log" | cut -d' ' -f2 | tr '\n' ' '))"
 
 size=$("$DOCKER" image inspect --format '{{.Size}}' "$tag")
 awk -v s="$size" 'BEGIN { printf "image size:   %.1f MB (%d bytes)\n", s / 1e6, s }'
@@ -73,7 +78,9 @@ awk -v c="$cold" -v w="$warm" 'BEGIN { printf "rebuild speed-up: %.1fx (target: 
 awk -v s="$size" 'BEGIN { if (s < 40e6) print "size target (< 40 MB): met"; else print "size target (< 40 MB): MISSED" }'
 
 echo "--- docker run --rm $tag --help (first lines)"
-"$DOCKER" run --rm "$tag" --help | head -n 5
+# Read the whole output before cutting it: an early close makes docker fail.
+help="$("$DOCKER" run --rm "$tag" --help)"
+head -n 5 <<< "$help"
 echo "--- user the image runs as: $("$DOCKER" image inspect --format '{{.Config.User}}' "$tag")"
 echo "--- self-check as uid 1000: docker run --rm --user 1000:1000 $tag -q doctor --local"
 "$DOCKER" run --rm --user 1000:1000 "$tag" -q doctor --local

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use polars::prelude::*;
-use tracing::{debug, warn};
+use tracing::debug;
 
 use crate::datetime::{parse_date, DateLayout};
 use crate::error::{AnalyticsError, Result};
@@ -298,7 +298,6 @@ fn plan_frame(
                 names[index],
                 column.dtype()
             );
-            warn!("{message}");
             warnings.push(message);
             continue;
         };
@@ -407,7 +406,6 @@ pub fn unique_names(raw: &[String], warnings: &mut Vec<String>) -> Vec<String> {
             "duplicate column name {base:?} (column {}) renamed to {candidate:?}",
             index + 1
         );
-        warn!("{message}");
         warnings.push(message);
         names.push(candidate);
     }

@@ -152,14 +152,19 @@ fn analyze_and_cache(
 }
 
 fn print_profile(args: &Args, context: &Context, profile: &Profile) -> CliResult {
-    for warning in &profile.read.warnings {
-        tracing::warn!("{}: {warning}", args.file.display());
-    }
     let format = match args.format {
         AnalyzeFormat::Table => ReportFormat::Terminal,
         AnalyzeFormat::Json => ReportFormat::Json,
         AnalyzeFormat::Markdown => ReportFormat::Markdown,
     };
+
+    // The table and Markdown reports print the warnings themselves; a JSON
+    // report carries them for scripts, so stderr repeats them for a person.
+    if format == ReportFormat::Json {
+        for warning in &profile.read.warnings {
+            tracing::warn!("{}: {warning}", args.file.display());
+        }
+    }
     context.output.stream(&render(profile, format))
 }
 
