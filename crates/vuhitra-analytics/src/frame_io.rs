@@ -61,15 +61,18 @@ pub fn decode_frame(bytes: &[u8]) -> Result<DataFrame> {
 }
 
 /// Writes a frame to `writer` in the given format.
-pub fn write_frame<W: Write>(frame: &DataFrame, format: ExportFormat, writer: W) -> Result<()> {
+///
+/// A JSON array ends with a newline, as the other text formats do.
+pub fn write_frame<W: Write>(frame: &DataFrame, format: ExportFormat, mut writer: W) -> Result<()> {
     let mut frame = frame.clone();
     let outcome = match format {
         ExportFormat::Csv => CsvWriter::new(writer)
             .include_header(true)
             .finish(&mut frame),
-        ExportFormat::Json => JsonWriter::new(writer)
+        ExportFormat::Json => JsonWriter::new(&mut writer)
             .with_json_format(JsonFormat::Json)
-            .finish(&mut frame),
+            .finish(&mut frame)
+            .and_then(|()| writer.write_all(b"\n").map_err(PolarsError::from)),
         ExportFormat::Ndjson => JsonWriter::new(writer)
             .with_json_format(JsonFormat::JsonLines)
             .finish(&mut frame),
@@ -132,6 +135,7 @@ mod tests {
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(value.as_array().unwrap().len(), 3);
         assert_eq!(value[0]["id"], 1);
+        assert_eq!(out.last(), Some(&b'\n'));
     }
 
     #[test]

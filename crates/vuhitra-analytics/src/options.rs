@@ -202,9 +202,11 @@ pub fn parse_delimiter(text: &str) -> Result<u8> {
         "comma" => Ok(b','),
         "semicolon" => Ok(b';'),
         "pipe" => Ok(b'|'),
-        other if other.len() == 1 && other.is_ascii() && other != "\n" && other != "\r" => {
-            Ok(other.as_bytes()[0])
-        }
+        "\n" | "\r" | "\"" => Err(AnalyticsError::InvalidOption(format!(
+            "delimiter {text:?} cannot separate fields, because it ends rows or quotes values; \
+             use for example ',', ';', tab or '|'"
+        ))),
+        other if other.len() == 1 && other.is_ascii() => Ok(other.as_bytes()[0]),
         other => Err(AnalyticsError::InvalidOption(format!(
             "delimiter {other:?} is not one ASCII character; use for example ',', ';', tab or '|'"
         ))),
@@ -253,5 +255,9 @@ mod tests {
         assert_eq!(parse_delimiter("tab").unwrap(), b'\t');
         assert_eq!(parse_delimiter(";").unwrap(), b';');
         assert!(parse_delimiter("ab").is_err());
+        let quote = parse_delimiter("\"").unwrap_err().to_string();
+        assert!(quote.contains("quotes values"), "{quote}");
+        let newline = parse_delimiter("\n").unwrap_err().to_string();
+        assert!(newline.contains("ends rows"), "{newline}");
     }
 }

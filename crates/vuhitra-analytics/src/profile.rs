@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use polars::prelude::DataFrame;
-use tracing::info;
+use tracing::debug;
 
 use crate::error::Result;
 use crate::load::{plan, ReadInfo};
@@ -27,7 +27,7 @@ pub fn profile_file(
     progress.phase("summarising", 0);
     let profile = profiler.finish(plan.info);
     progress.finish();
-    info!(
+    debug!(
         rows = profile.rows,
         columns = profile.column_count,
         elapsed_ms = started.elapsed().as_millis() as u64,

@@ -302,16 +302,21 @@ fn section(out: &mut String, style: Style, title: &str, header: &[&str], rows: V
     }
 }
 
+/// Every top value the profile kept (`--top-k`), with its count, and `…`
+/// when the column has more distinct values than that.
 fn top_values(column: &ColumnStats) -> String {
     let Some(values) = &column.top_values else {
         return "-".to_string();
     };
-    values
+    let mut text = values
         .iter()
-        .take(3)
         .map(|entry| format!("{} ({})", truncate(&plain(&entry.value), 20), entry.count))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if column.unique > values.len() as u64 {
+        text.push_str(", …");
+    }
+    text
 }
 
 fn plain(value: &Value) -> String {
@@ -359,13 +364,14 @@ fn count(value: Option<u64>) -> String {
 /// Formats a number with up to six significant digits, in scientific notation when very large
 /// or small.
 fn format_number(value: f64) -> String {
+    // The spelling of the JSON report, where min and max come from.
     if !value.is_finite() {
         return if value.is_nan() {
             "NaN".into()
         } else if value > 0.0 {
-            "inf".into()
+            "Infinity".into()
         } else {
-            "-inf".into()
+            "-Infinity".into()
         };
     }
     if value == 0.0 {

@@ -177,7 +177,7 @@ pub const SETTINGS: &[SettingDef] = &[
         kind: Kind::Duration,
         default: Some("30d"),
         secret: false,
-        help: "How long a chat session is kept after its last message",
+        help: "How long a chat session is kept after its last message; 0 keeps it until deleted",
     },
     SettingDef {
         name: "REDIS_URL",
@@ -223,7 +223,7 @@ pub const SETTINGS: &[SettingDef] = &[
         kind: Kind::Path,
         default: Some("."),
         secret: false,
-        help: "Directory that commands read inputs from and write outputs to",
+        help: "Directory that relative file paths given to commands are taken from",
     },
 ];
 

@@ -25,7 +25,7 @@ pub use values::{redact_url, LogLevel, Value};
 /// A configuration source that cannot be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("config file {path} not found; check the path given to --config or VUHITRA_CONFIG")]
+    #[error("config file {path} not found or not a file; check the path given to --config or VUHITRA_CONFIG")]
     ConfigFileMissing { path: PathBuf },
 
     #[error("cannot read config file {path}: {source}")]

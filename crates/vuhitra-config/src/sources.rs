@@ -292,23 +292,30 @@ fn read_dotenv_file(path: &Path) -> Result<Vec<(&'static SettingDef, String)>, C
 }
 
 /// Turns dotenvy's error, which gives the failing text and a column, into
-/// one that names the line number as well.
+/// one that names the line number as well. A quote that is never closed makes
+/// the failing text run to the end of the file, so only its first line is shown.
 fn describe_dotenv_error(path: &Path, error: &dotenvy::Error) -> String {
     let dotenvy::Error::LineParse(text, column) = error else {
         return error.to_string();
     };
     let line_number = std::fs::read_to_string(path).ok().and_then(|contents| {
         contents
-            .lines()
-            .position(|line| line.contains(text.as_str()))
-            .map(|index| index + 1)
+            .find(text.as_str())
+            .map(|offset| line_of_offset(&contents, offset))
     });
-    match line_number {
-        Some(line) => format!(
-            "line {line}, column {}: cannot parse {text:?}; quote values that contain spaces or special characters",
+    let first_line = text.lines().next().unwrap_or_default();
+
+    let problem = if text.trim_end().contains('\n') {
+        format!("the quote in {first_line:?} is never closed; close it on the same line")
+    } else {
+        format!(
+            "cannot parse {first_line:?} at column {}; quote values that contain spaces or special characters",
             column + 1
-        ),
-        None => format!("cannot parse {text:?}; quote values that contain spaces or special characters"),
+        )
+    };
+    match line_number {
+        Some(line) => format!("line {line}: {problem}"),
+        None => problem,
     }
 }
 

@@ -150,7 +150,7 @@ impl ElasticClient {
         let detail = if error.is_timeout() {
             "the request timed out".to_string()
         } else if error.is_connect() {
-            "cannot connect; check that the server runs and ELASTICSEARCH_URL is right".to_string()
+            "cannot connect to the server".to_string()
         } else {
             error.to_string()
         };

@@ -4,7 +4,7 @@
 //! connection is opened before a command runs, so `--help` and argument
 //! errors work with every server down.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
@@ -106,6 +106,47 @@ pub enum Command {
 }
 
 impl Command {
+    /// Takes the input files named by relative paths as relative to
+    /// `WORKSPACE_PATH`. With the default workspace, the working directory,
+    /// paths stay as the user typed them, so messages show them unchanged.
+    pub fn resolve_input_paths(&mut self, workspace: &Path) {
+        let in_workspace = std::env::current_dir().is_ok_and(|dir| dir == workspace);
+        if in_workspace {
+            return;
+        }
+        let resolve = |path: &mut PathBuf| {
+            // "-" names standard input, not a file.
+            if path.is_relative() && path.as_os_str() != "-" {
+                *path = workspace.join(&*path);
+            }
+        };
+        match self {
+            #[cfg(feature = "nlp")]
+            Command::Nlp(crate::commands::nlp::Command::Sentiment(args)) => {
+                if let Some(path) = args.input.file.as_mut() {
+                    resolve(path);
+                }
+            }
+            #[cfg(feature = "nlp")]
+            Command::Nlp(crate::commands::nlp::Command::Tokens(args)) => {
+                if let Some(path) = args.input.file.as_mut() {
+                    resolve(path);
+                }
+            }
+            #[cfg(feature = "analytics")]
+            Command::Analyze(args) => resolve(&mut args.file),
+            #[cfg(feature = "llm")]
+            Command::Chat(args) => args.files.iter_mut().for_each(resolve),
+            #[cfg(feature = "llm")]
+            Command::Embed(args) => {
+                if let Some(path) = args.file.as_mut() {
+                    resolve(path);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Settings that this command's flags set, as (setting name, value) pairs,
     /// to be layered above every other source.
     pub fn setting_overrides(&self) -> Vec<(String, String)> {

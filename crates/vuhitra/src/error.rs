@@ -109,7 +109,7 @@ impl CliError {
         if self.kind == ErrorKind::BrokenPipe {
             return;
         }
-        eprintln!("{self}");
+        note!("{self}");
     }
 }
 

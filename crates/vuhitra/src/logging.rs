@@ -7,7 +7,7 @@
 //! (such as `vuhitra_llm=trace,reqwest=debug`) and overrides both.
 
 use std::fmt;
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal, Write};
 
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
@@ -36,7 +36,7 @@ pub fn init(level: LogLevel, format: LogFormat) {
 
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(|| LossyStderr);
     let installed = match format {
         LogFormat::Text => builder
             .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
@@ -48,6 +48,22 @@ pub fn init(level: LogLevel, format: LogFormat) {
     };
     // A subscriber is already installed only when tests call `init` twice.
     let _ = installed;
+}
+
+/// Stderr for log lines that drops what it cannot write. A reader of stderr
+/// that went away must not turn a log line into a failed command or a panic.
+struct LossyStderr;
+
+impl Write for LossyStderr {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let _ = io::stderr().write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let _ = io::stderr().flush();
+        Ok(())
+    }
 }
 
 /// Formats an event as `{"timestamp","level","target","message","fields":{…}}`.

@@ -4,6 +4,15 @@
 //! start logging, then run the command. Nothing before the command opens a
 //! connection.
 
+/// Writes one line to stderr like `note!`, but drops it instead of
+/// panicking when stderr is closed (for example `2>&1 | head -1`).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod build_info;
 mod cli;
 mod commands;

@@ -102,9 +102,16 @@ impl Output {
         table
     }
 
-    /// Writes a table followed by a newline.
+    /// Writes a table followed by a newline, without the spaces that pad
+    /// each row's last cell to the widest one.
     pub fn print_table(&self, table: &Table) -> CliResult {
-        self.line(table)
+        let text = table.to_string();
+        let mut trimmed = String::with_capacity(text.len());
+        for row in text.lines() {
+            trimmed.push_str(row.trim_end());
+            trimmed.push('\n');
+        }
+        self.stream(&trimmed)
     }
 }
 

@@ -246,6 +246,24 @@ fn size_limit_needs_force() {
 }
 
 #[test]
+fn relative_path_from_workspace() {
+    let sandbox = Sandbox::new();
+    sandbox.write("shared-files/numbers.csv", "x\n1\n2\n3\n");
+    let workspace = sandbox.root.path().join("shared-files");
+
+    let output = sandbox
+        .command()
+        .args(["--no-config", "analyze", "numbers.csv", "--format", "json"])
+        .env("WORKSPACE_PATH", &workspace)
+        .output()
+        .unwrap();
+    let json = json_of(&output);
+
+    assert_eq!(json["rows"], 3);
+    assert_eq!(column(&json, "x")["mean"], 2.0);
+}
+
+#[test]
 fn missing_file_fails() {
     let sandbox = Sandbox::new();
     let output = analyze(&sandbox, &["does-not-exist.csv"]);

@@ -185,6 +185,26 @@ fn closed_stdout_pipe_ends_quietly() {
 }
 
 #[test]
+fn closed_stderr_keeps_exit_code() {
+    let sandbox = Sandbox::new();
+
+    // An invalid setting makes the command fail with an error on stderr, and
+    // `-v` adds log lines before it; neither may turn into a panic.
+    let mut child = sandbox
+        .process()
+        .args(["-v", "info"])
+        .env("MAX_ITERATIONS_DEV", "many")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+
+    assert_eq!(status.code(), Some(1));
+}
+
+#[test]
 fn info_json_lists_services_without_connecting() {
     let sandbox = Sandbox::new();
     let tripwire = Tripwire::new();

@@ -328,3 +328,24 @@ fn unparsable_dotenv_names_line() {
     assert!(stderr.contains("line 2"), "{stderr}");
     assert!(stderr.contains("quote values"), "{stderr}");
 }
+
+#[test]
+fn unclosed_dotenv_quote_names_line() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "work/.env",
+        "MODEL=a\nLOG_LEVEL=\"debug\nSESSION_TTL=1d\nWORKSPACE_PATH=.\n",
+    );
+
+    let output = sandbox
+        .command()
+        .args(["config", "validate"])
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("line 2"), "{stderr}");
+    assert!(stderr.contains("never closed"), "{stderr}");
+    assert!(!stderr.contains("WORKSPACE_PATH"), "{stderr}");
+}

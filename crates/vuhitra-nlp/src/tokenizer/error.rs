@@ -10,7 +10,7 @@ or set NLP_MODEL_PATH to the directory of an installed copy";
 #[derive(Debug, thiserror::Error)]
 pub enum TokenizerError {
     /// The model directory does not exist or is not a directory.
-    #[error("spaCy model directory {path} not found; {MODEL_HINT}")]
+    #[error("spaCy model directory {path} not found or not a directory; {MODEL_HINT}")]
     ModelDirMissing {
         /// The directory that was looked for.
         path: PathBuf,

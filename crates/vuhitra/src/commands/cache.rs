@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use clap::builder::TypedValueParser as _;
 use serde::Serialize;
 
 use super::memory::{
@@ -44,7 +45,7 @@ pub struct StatusArgs {
 )]
 pub struct ListArgs {
     /// At most this many entries.
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     pub limit: usize,
 
     /// Output format.

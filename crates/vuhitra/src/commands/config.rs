@@ -152,11 +152,30 @@ fn validate(
 /// The value as `config show` prints it: normalised when valid, raw when
 /// invalid, redacted when secret.
 fn display_text(entry: &Entry) -> String {
-    match display_json(entry) {
-        Json::Null => "(unset)".to_string(),
-        Json::String(text) => text,
-        other => other.to_string(),
+    match (entry.def.kind, display_json(entry)) {
+        (_, Json::Null) => "(unset)".to_string(),
+        (_, Json::String(text)) => text,
+        (Kind::Duration, Json::Number(seconds)) => match seconds.as_u64() {
+            Some(seconds) => duration_text(seconds),
+            None => seconds.to_string(),
+        },
+        (_, other) => other.to_string(),
     }
+}
+
+/// Seconds in the largest unit that divides them, as durations are written
+/// in settings: `7d`, `1h`, `15m`, `90s`. Zero stays `0`.
+fn duration_text(seconds: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(86_400, "d"), (3_600, "h"), (60, "m")];
+    if seconds == 0 {
+        return "0".to_string();
+    }
+    for (size, unit) in UNITS {
+        if seconds.is_multiple_of(size) {
+            return format!("{}{unit}", seconds / size);
+        }
+    }
+    format!("{seconds}s")
 }
 
 fn display_json(entry: &Entry) -> Json {
@@ -175,5 +194,19 @@ fn display_json(entry: &Entry) -> Json {
         (Kind::Url { .. }, Value::Text(url)) => json!(redact_url(&url)),
         (_, Value::Path(path)) => json!(path),
         (_, value) => serde_json::to_value(value).unwrap_or(Json::Null),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_text;
+
+    #[test]
+    fn duration_text_picks_largest_unit() {
+        assert_eq!(duration_text(604_800), "7d");
+        assert_eq!(duration_text(3_600), "1h");
+        assert_eq!(duration_text(900), "15m");
+        assert_eq!(duration_text(90), "90s");
+        assert_eq!(duration_text(0), "0");
     }
 }

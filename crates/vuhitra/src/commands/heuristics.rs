@@ -6,6 +6,7 @@
 
 use std::io::Write;
 
+use clap::builder::TypedValueParser as _;
 use serde::Serialize;
 use vuhitra_memory::{CallStats, HeuristicQuery, HeuristicRecord, HeuristicStats};
 
@@ -60,7 +61,7 @@ pub struct ListArgs {
     pub filter: FilterArgs,
 
     /// At most this many entries.
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     pub limit: usize,
 
     /// Output format.

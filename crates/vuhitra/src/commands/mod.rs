@@ -27,7 +27,8 @@ use crate::context::Context;
 use crate::error::CliResult;
 
 /// Runs a command with valid settings.
-pub fn dispatch(command: Command, context: &Context) -> CliResult {
+pub fn dispatch(mut command: Command, context: &Context) -> CliResult {
+    command.resolve_input_paths(&context.settings.workspace_path);
     match command {
         Command::Info(args) => info::run(&args, context),
         #[cfg(feature = "nlp")]

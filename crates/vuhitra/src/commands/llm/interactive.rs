@@ -77,7 +77,7 @@ pub fn run(
         crate::commands::memory::hooks::ChatMemory::open(context, args.session.as_deref())?;
     #[cfg(feature = "memory")]
     messages.extend(memory.history()?);
-    eprintln!(
+    note!(
         "Chatting with {model} at {} ({}). {HELP}.",
         provider.endpoint(),
         provider.kind()
@@ -105,16 +105,16 @@ pub fn run(
 
         match parse_input(line) {
             Input::Exit => break,
-            Input::Help => eprintln!("{HELP}"),
-            Input::Unknown(name) => eprintln!("unknown command /{name}; {HELP}"),
+            Input::Help => note!("{HELP}"),
+            Input::Unknown(name) => note!("unknown command /{name}; {HELP}"),
             Input::Clear => {
                 messages = context_messages.clone();
-                eprintln!("conversation cleared");
+                note!("conversation cleared");
             }
-            Input::Model(None) => eprintln!("model: {model} (switch with /model NAME)"),
+            Input::Model(None) => note!("model: {model} (switch with /model NAME)"),
             Input::Model(Some(name)) => {
                 model = name.to_string();
-                eprintln!("model: {model}");
+                note!("model: {model}");
             }
             Input::Message(text) => {
                 #[cfg(feature = "memory")]
@@ -151,7 +151,7 @@ pub fn run(
                         messages.push(ChatMessage::assistant(response.content));
                     }
                     Err(error) if error.kind == ErrorKind::Interrupted => {
-                        eprintln!("(answer stopped; it is not kept in the conversation)");
+                        note!("(answer stopped; it is not kept in the conversation)");
                         messages.pop();
                     }
                     Err(error) if error.kind == ErrorKind::BrokenPipe => return Err(error),

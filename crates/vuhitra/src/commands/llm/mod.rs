@@ -42,7 +42,7 @@ fn parse_seconds(raw: &str) -> Result<f64, String> {
     match raw.parse::<f64>() {
         Ok(seconds) if seconds > 0.0 && seconds <= 86_400.0 => Ok(seconds),
         _ => Err(format!(
-            "invalid timeout {raw:?}: expected a number of seconds between 0 and 86400, such as 30 or 0.5"
+            "invalid timeout {raw:?}: expected a number of seconds above 0 and at most 86400, such as 30 or 0.5"
         )),
     }
 }

@@ -97,7 +97,7 @@ fn list(args: &ListArgs, context: &Context) -> CliResult {
         OutputFormat::Json => context.output.json(&models),
         OutputFormat::Table => {
             if models.is_empty() {
-                eprintln!(
+                note!(
                     "{} has no models; pull one with `vuhitra models pull NAME`",
                     provider.endpoint()
                 );

@@ -555,9 +555,9 @@ fn announce_hit(context: &Context, hit: &CacheHit) {
     let prompt = super::excerpt(&hit.entry.prompt, 60);
     let stored = super::format_time(hit.entry.created_ms);
     if std::io::stderr().is_terminal() {
-        eprintln!("(answer from the prompt cache: {how}, prompt \"{prompt}\" stored {stored})");
+        note!("(answer from the prompt cache: {how}, prompt \"{prompt}\" stored {stored})");
     } else {
-        eprintln!("answer from the prompt cache: {how}, prompt \"{prompt}\" stored {stored}");
+        note!("answer from the prompt cache: {how}, prompt \"{prompt}\" stored {stored}");
     }
 }
 
