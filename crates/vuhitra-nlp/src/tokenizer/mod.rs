@@ -242,13 +242,17 @@ impl Tokenizer {
         let started = Instant::now();
         let dir = dir.as_ref();
         let data = model::read_model_dir(dir)?;
+        let read_us = started.elapsed().as_micros() as u64;
         let rules = AffixRules::compile(&data)?;
+        let compiled_us = started.elapsed().as_micros() as u64;
         let specials = SpecialCases::build(&data.exceptions, &rules, data.faster_heuristics);
         let lexicon = Lexicon::new(data.lexeme_norm);
 
         tracing::debug!(
             model_dir = %dir.display(),
             special_cases = data.exceptions.len(),
+            read_us,
+            patterns_us = compiled_us - read_us,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "loaded spaCy tokenizer"
         );

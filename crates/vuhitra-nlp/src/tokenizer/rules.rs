@@ -237,11 +237,16 @@ fn compile_field(
     let Some(source) = source else {
         return Ok(None);
     };
-    PyRegex::compile(source, usage)
-        .map(Some)
-        .map_err(|reason| TokenizerError::Pattern {
-            path: path.to_path_buf(),
-            field,
-            reason,
-        })
+    let started = std::time::Instant::now();
+    let compiled = PyRegex::compile(source, usage).map_err(|reason| TokenizerError::Pattern {
+        path: path.to_path_buf(),
+        field,
+        reason,
+    })?;
+    tracing::debug!(
+        field,
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "compiled tokenizer pattern"
+    );
+    Ok(Some(compiled))
 }
