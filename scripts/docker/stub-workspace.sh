@@ -2,11 +2,11 @@
 # Reduces a copy of the workspace to its manifests, Cargo.lock and empty
 # targets, so the image's dependency layer changes only when they do.
 #
-# Every crate keeps the kinds of target it had: an empty `src/lib.rs`, a
-# `fn main() {}` for `src/main.rs`, and the same for each target its manifest
-# declares by name ([[bin]], [[example]], [[bench]], [[test]]), at the path
-# the manifest gives or cargo's default one. Cargo refuses a manifest whose
-# declared target has no file, so leaving them out breaks the build.
+# Every crate keeps the kinds of target it had: an empty `src/lib.rs`, and a
+# `fn main() {}` for `src/main.rs`. Each target a manifest declares by name
+# ([[bin]], [[example]], [[bench]], [[test]]) gets a `fn main() {}` too, at the
+# path the manifest gives or cargo's default one, because cargo rejects a
+# manifest whose declared target has no file.
 #
 # Usage: stub-workspace.sh DIR   (run inside the Dockerfile's manifests stage;
 # it deletes every other file under DIR)

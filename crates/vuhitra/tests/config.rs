@@ -308,22 +308,25 @@ fn missing_config_file_is_reported() {
     );
 }
 
-#[test]
-fn unparsable_dotenv_names_line() {
+/// Runs `config validate` with `.env` holding `contents`; returns the exit code and stderr.
+fn validate_dotenv(contents: &str) -> (Option<i32>, String) {
     let sandbox = Sandbox::new();
-    sandbox.write(
-        "work/.env",
-        "MODEL=a\nMAX_CONTEXT_FILE_SIZE=ten megabytes\n",
-    );
+    sandbox.write("work/.env", contents);
 
     let output = sandbox
         .command()
         .args(["config", "validate"])
         .output()
         .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}
 
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+#[test]
+fn unparsable_dotenv_names_line() {
+    let (code, stderr) = validate_dotenv("MODEL=a\nMAX_CONTEXT_FILE_SIZE=ten megabytes\n");
+
+    assert_eq!(code, Some(1));
     assert!(stderr.contains(".env"), "{stderr}");
     assert!(stderr.contains("line 2"), "{stderr}");
     assert!(stderr.contains("quote values"), "{stderr}");
@@ -331,20 +334,10 @@ fn unparsable_dotenv_names_line() {
 
 #[test]
 fn unclosed_dotenv_quote_names_line() {
-    let sandbox = Sandbox::new();
-    sandbox.write(
-        "work/.env",
-        "MODEL=a\nLOG_LEVEL=\"debug\nSESSION_TTL=1d\nWORKSPACE_PATH=.\n",
-    );
+    let (code, stderr) =
+        validate_dotenv("MODEL=a\nLOG_LEVEL=\"debug\nSESSION_TTL=1d\nWORKSPACE_PATH=.\n");
 
-    let output = sandbox
-        .command()
-        .args(["config", "validate"])
-        .output()
-        .unwrap();
-
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(code, Some(1));
     assert!(stderr.contains("line 2"), "{stderr}");
     assert!(stderr.contains("never closed"), "{stderr}");
     assert!(!stderr.contains("WORKSPACE_PATH"), "{stderr}");
