@@ -232,6 +232,25 @@ fn plan_csv(
     ))
 }
 
+/// The first line of an NDJSON file that is not one JSON value, as
+/// `line N: reason`, or `None` when every line parses (or the file cannot be
+/// read again).
+fn first_invalid_json_line(path: &Path) -> Option<String> {
+    use std::io::BufRead as _;
+
+    let reader = std::io::BufReader::new(File::open(path).ok()?);
+    for (index, line) in reader.lines().enumerate() {
+        let line = line.ok()?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&line) {
+            return Some(format!("line {}: {error}", index + 1));
+        }
+    }
+    None
+}
+
 fn plan_frame(
     path: &Path,
     size: u64,
@@ -257,12 +276,21 @@ fn plan_frame(
             .finish(),
         InputFormat::Csv => unreachable!("delimited text is planned by plan_csv"),
     };
-    let mut frame = read.map_err(|error| AnalyticsError::Format {
-        path: path.to_path_buf(),
-        message: format!(
-            "cannot be read as {}: {error}; check the file or pass the format explicitly",
-            format_name(format)
-        ),
+    let mut frame = read.map_err(|error| {
+        // Polars names a character offset only; the first invalid line says more.
+        let detail = match format {
+            InputFormat::Ndjson => {
+                first_invalid_json_line(path).unwrap_or_else(|| error.to_string())
+            }
+            _ => error.to_string(),
+        };
+        AnalyticsError::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "cannot be read as {}: {detail}; check the file or pass the format explicitly",
+                format_name(format)
+            ),
+        }
     })?;
     progress.advance(size);
     if let Some(limit) = limit {

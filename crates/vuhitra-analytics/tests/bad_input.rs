@@ -175,6 +175,16 @@ fn duplicate_names_made_unique() {
 }
 
 #[test]
+fn malformed_ndjson_names_line() {
+    let file = fixture("events.ndjson", b"{\"a\": 1}\n{\"a\": 2\n{\"a\": 3}\n");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, AnalyticsError::Format { .. }), "{message}");
+    assert!(message.contains("events.ndjson"), "{message}");
+    assert!(message.contains("line 2"), "{message}");
+}
+
+#[test]
 fn inf_and_nan_text_handled() {
     let file = fixture("special.csv", b"x\n1\ninf\n-inf\nnan\n2\nNaN\n");
     let profile = profile(&file.path, &LoadOptions::default()).unwrap();

@@ -7,6 +7,7 @@
 //! [`ErrorKind::BrokenPipe`]: crate::error::ErrorKind::BrokenPipe
 
 use std::io::{BufWriter, IsTerminal, StdoutLock, Write};
+use std::time::Duration;
 
 use comfy_table::{ContentArrangement, Table};
 use serde::Serialize;
@@ -118,5 +119,44 @@ impl Output {
 impl Default for Output {
     fn default() -> Self {
         Output::new()
+    }
+}
+
+/// `45s`, `12m 05s`, `3h 20m`, `2d 04h`: the two largest units of a duration.
+pub fn human_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    let (days, hours, minutes, secs) = (
+        seconds / 86_400,
+        seconds / 3600 % 24,
+        seconds / 60 % 60,
+        seconds % 60,
+    );
+    if days > 0 {
+        format!("{days}d {hours:02}h")
+    } else if hours > 0 {
+        format!("{hours}h {minutes:02}m")
+    } else if minutes > 0 {
+        format!("{minutes}m {secs:02}s")
+    } else {
+        format!("{secs}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_duration_units() {
+        assert_eq!(human_duration(Duration::from_secs(45)), "45s");
+        assert_eq!(human_duration(Duration::from_secs(725)), "12m 05s");
+        assert_eq!(
+            human_duration(Duration::from_secs(3 * 3600 + 20 * 60)),
+            "3h 20m"
+        );
+        assert_eq!(
+            human_duration(Duration::from_secs(2 * 86_400 + 4 * 3600)),
+            "2d 04h"
+        );
     }
 }

@@ -23,7 +23,7 @@ use vuhitra_store::{
 
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
-use crate::output::OutputFormat;
+use crate::output::{human_duration, OutputFormat};
 
 /// Value of the `encoding` metadata field of frames stored by `analyze --cache-key`.
 const FRAME_ENCODING: &str = "arrow-ipc";
@@ -574,26 +574,6 @@ fn human_size(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
-/// `45s`, `12m 05s`, `3h 20m`, `2d 04h`: the two largest units of a duration.
-fn human_duration(duration: Duration) -> String {
-    let seconds = duration.as_secs();
-    let (days, hours, minutes, secs) = (
-        seconds / 86_400,
-        seconds / 3600 % 24,
-        seconds / 60 % 60,
-        seconds % 60,
-    );
-    if days > 0 {
-        format!("{days}d {hours:02}h")
-    } else if hours > 0 {
-        format!("{hours}h {minutes:02}m")
-    } else if minutes > 0 {
-        format!("{minutes}m {secs:02}s")
-    } else {
-        format!("{secs}s")
-    }
-}
-
 fn expiry_text(expiry: Expiry) -> String {
     match expiry {
         Expiry::Never => "never".to_owned(),
@@ -611,20 +591,6 @@ mod tests {
         assert_eq!(human_size(1023), "1023 B");
         assert_eq!(human_size(1536), "1.5 KiB");
         assert_eq!(human_size(12 * 1024 * 1024), "12.0 MiB");
-    }
-
-    #[test]
-    fn human_duration_units() {
-        assert_eq!(human_duration(Duration::from_secs(45)), "45s");
-        assert_eq!(human_duration(Duration::from_secs(725)), "12m 05s");
-        assert_eq!(
-            human_duration(Duration::from_secs(3 * 3600 + 20 * 60)),
-            "3h 20m"
-        );
-        assert_eq!(
-            human_duration(Duration::from_secs(2 * 86_400 + 4 * 3600)),
-            "2d 04h"
-        );
     }
 
     #[test]

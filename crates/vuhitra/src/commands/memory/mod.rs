@@ -124,7 +124,7 @@ pub fn format_time(ms: i64) -> String {
     humantime::format_rfc3339_seconds(time).to_string()
 }
 
-/// Formats how far `ms` lies in the future, as `3h 20m`, or `expired`.
+/// Formats how far `ms` lies in the future, as `3h 20m` or `2d 04h`, or `expired`.
 pub fn format_remaining(ms: i64) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -133,15 +133,7 @@ pub fn format_remaining(ms: i64) -> String {
     if ms <= now {
         return "expired".into();
     }
-    let seconds = ((ms - now) / 1000) as u64;
-    let rounded = if seconds >= 86_400 {
-        seconds - seconds % 3600
-    } else if seconds >= 3600 {
-        seconds - seconds % 60
-    } else {
-        seconds
-    };
-    humantime::format_duration(Duration::from_secs(rounded)).to_string()
+    crate::output::human_duration(Duration::from_millis((ms - now) as u64))
 }
 
 /// Shortens `text` to its first `max` characters on one line, with `…`
