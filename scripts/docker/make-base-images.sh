@@ -9,7 +9,7 @@
 #
 # Usage: scripts/docker/make-base-images.sh [--force]
 # Prints the image name to pass as `--build-arg BUILDER_IMAGE=...`.
-# Needs root (debootstrap), docker and a Rust toolchain. Takes about five
+# Needs root (debootstrap), docker and a Rust toolchain. Takes about two
 # minutes the first time; later runs reuse the image unless --force is given.
 set -euo pipefail
 
