@@ -383,7 +383,9 @@ fn plan_ndjson(
         .zip(&shapes)
         .map(|(kind, shape)| match kind {
             JsonKind::Null => Some(StorageKind::Empty),
-            _ => shape.storage(),
+            JsonKind::Text => shape.storage(),
+            // Any other kind was seen with a value that is not null.
+            _ => shape.storage_with_values(),
         })
         .collect();
     let dtypes: Vec<DataType> = shapes.iter().map(|shape| shape.dtype.clone()).collect();
@@ -591,6 +593,12 @@ impl FrameShape {
         if self.nulls == self.rows {
             return Some(StorageKind::Empty);
         }
+        self.storage_with_values()
+    }
+
+    /// Returns the storage type of the column when it is known to hold a value that is not
+    /// null, or `None` for nested types.
+    fn storage_with_values(&self) -> Option<StorageKind> {
         let storage = match &self.dtype {
             DataType::Boolean => StorageKind::Boolean,
             dtype if dtype.is_integer() => StorageKind::Integer,

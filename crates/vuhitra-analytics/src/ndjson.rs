@@ -12,10 +12,10 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::sync::Arc;
 
+use polars::io::ndjson::core::parse_ndjson;
 use polars::prelude::*;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -390,16 +390,23 @@ pub fn read_chunk(
             path.display()
         )
     };
-    let frame = JsonReader::new(Cursor::new(bytes))
-        .with_json_format(JsonFormat::JsonLines)
-        .with_schema(Arc::clone(schema))
-        .finish()
-        .map_err(|error| AnalyticsError::Format {
-            path: path.to_path_buf(),
-            message: format!(
+    // The first line may start with a byte order mark, which the first pass skipped too.
+    let content = match chunk.start {
+        0 => bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes),
+        _ => &bytes,
+    };
+    // `parse_ndjson` is what Polars' `JsonReader` runs on each of its pieces. Calling it
+    // directly skips the reader's line-length sampling, which panics on some short inputs in
+    // Polars 0.55.
+    let frame =
+        parse_ndjson(content, Some(chunk.rows as usize), schema, false).map_err(|error| {
+            AnalyticsError::Format {
+                path: path.to_path_buf(),
+                message: format!(
                 "Polars cannot read {}: {error}; check those lines or pass the format explicitly",
                 lines()
             ),
+            }
         })?;
     if frame.height() as u64 != chunk.rows {
         return Err(AnalyticsError::Format {
