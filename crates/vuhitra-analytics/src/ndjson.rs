@@ -381,12 +381,14 @@ pub fn read_chunk(
         path: path.to_path_buf(),
         source,
     })?;
-    let last_line = chunk.first_line + bytes.iter().filter(|&&byte| byte == b'\n').count() as u64;
+    let breaks = bytes.iter().filter(|&&byte| byte == b'\n').count() as u64;
+    let unterminated = u64::from(bytes.last().is_some_and(|&byte| byte != b'\n'));
+    let last_line = (chunk.first_line + breaks + unterminated).saturating_sub(1);
     let lines = || {
         format!(
             "lines {}..{} of {}",
             chunk.first_line,
-            last_line.saturating_sub(1).max(chunk.first_line),
+            last_line.max(chunk.first_line),
             path.display()
         )
     };
@@ -403,9 +405,10 @@ pub fn read_chunk(
             AnalyticsError::Format {
                 path: path.to_path_buf(),
                 message: format!(
-                "Polars cannot read {}: {error}; check those lines or pass the format explicitly",
-                lines()
-            ),
+                    "Polars cannot read {}: {error}; check those lines or pass the format \
+                     explicitly",
+                    lines()
+                ),
             }
         })?;
     if frame.height() as u64 != chunk.rows {
