@@ -3,21 +3,28 @@
 //! Delimited text is read in two passes. The first ([`crate::scan`]) checks the bytes and rows
 //! and infers every column's type. The second reads chunks of whole records with Polars' CSV
 //! reader, which parses numbers, and then converts booleans and dates. Memory for reading is
-//! bounded by the chunk size, so files larger than memory can be profiled. Parquet, JSON and
-//! NDJSON are read whole by Polars, then typed and cut into the same chunks.
+//! bounded by the chunk size, so files larger than memory can be profiled.
+//!
+//! Parquet ([`crate::parquet`]) and NDJSON ([`crate::ndjson`]) are streamed too: a first pass
+//! reads the file chunk by chunk to find each column's type (for NDJSON also the schema and
+//! the row count), and the second reads the same chunks again to profile them. A JSON array is
+//! read whole by Polars, then typed and cut into the same chunks.
 
 use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use polars::io::parquet::metadata::FileMetadataRef;
 use polars::prelude::*;
 use tracing::debug;
 
 use crate::datetime::{parse_date, DateLayout};
 use crate::error::{AnalyticsError, Result};
 use crate::infer::{parse_boolean, ColumnShape, StorageKind};
+use crate::ndjson::{self, JsonKind, LineChunk};
 use crate::options::{Encoding, InputFormat, LoadOptions};
+use crate::parquet::{self, RowSpan};
 use crate::progress::Progress;
 use crate::scan::{latin1_to_utf8, read_range, scan_csv, Chunk, ScanSettings};
 use crate::sniff::{sniff_dialect, Dialect, SNIFF_BYTES};
@@ -82,6 +89,15 @@ enum PlanSource {
         frame: DataFrame,
         chunk_rows: usize,
     },
+    Parquet {
+        metadata: FileMetadataRef,
+        spans: Vec<RowSpan>,
+    },
+    Ndjson {
+        /// Raw keys and read types of the planned columns, in plan order.
+        schema: SchemaRef,
+        chunks: Vec<LineChunk>,
+    },
 }
 
 /// Prepares `path` for reading: checks its size, detects its format and dialect, runs the
@@ -125,7 +141,9 @@ pub fn plan(path: &Path, options: &LoadOptions, progress: &dyn Progress) -> Resu
 
     match format {
         InputFormat::Csv => plan_csv(path, size, &head, options, progress),
-        _ => plan_frame(path, size, format, options, progress),
+        InputFormat::Parquet => plan_parquet(path, size, options, progress),
+        InputFormat::Ndjson => plan_ndjson(path, size, options, progress),
+        InputFormat::Json => plan_json(path, size, options, progress),
     }
 }
 
@@ -232,29 +250,186 @@ fn plan_csv(
     ))
 }
 
-/// The first line of an NDJSON file that is not one JSON value, as
-/// `line N: reason`, or `None` when every line parses (or the file cannot be
-/// read again).
-fn first_invalid_json_line(path: &Path) -> Option<String> {
-    use std::io::BufRead as _;
-
-    let reader = std::io::BufReader::new(File::open(path).ok()?);
-    for (index, line) in reader.lines().enumerate() {
-        let line = line.ok()?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&line) {
-            return Some(format!("line {}: {error}", index + 1));
-        }
-    }
-    None
-}
-
-fn plan_frame(
+fn plan_parquet(
     path: &Path,
     size: u64,
-    format: InputFormat,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<LoadPlan> {
+    let layout = parquet::layout(path, options.chunk_bytes, options.limit_rows)?;
+    let raw_names: Vec<String> = layout
+        .schema
+        .iter_names()
+        .map(|name| name.to_string())
+        .collect();
+    if raw_names.is_empty() {
+        return Err(AnalyticsError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    if layout.rows == 0 {
+        return Err(AnalyticsError::HeaderOnly {
+            path: path.to_path_buf(),
+            columns: raw_names.len(),
+        });
+    }
+    let mut warnings = Vec::new();
+    let names = unique_names(&raw_names, &mut warnings);
+    let selected = select_columns(path, &names, options.columns.as_deref())?;
+
+    // First pass: the values of text columns, and whether other columns are all null. A column
+    // is read only while its values can still change its storage type.
+    let mut shapes: Vec<FrameShape> = layout
+        .schema
+        .iter_values()
+        .map(|dtype| FrameShape::new(dtype.clone()))
+        .collect();
+    let span_bytes = layout.spans.iter().map(|span| span.bytes).sum();
+    progress.phase("checking", span_bytes);
+    for span in &layout.spans {
+        let projection: Vec<usize> = selected
+            .iter()
+            .copied()
+            .filter(|&index| shapes[index].unsettled())
+            .collect();
+        if !projection.is_empty() {
+            let frame = parquet::read_span(path, &layout.metadata, span, &projection)?;
+            for (column, &index) in frame.columns().iter().zip(&projection) {
+                shapes[index].observe(column, &options.na_values)?;
+            }
+        }
+        progress.advance(span.bytes);
+    }
+
+    let storages: Vec<Option<StorageKind>> = shapes.iter().map(FrameShape::storage).collect();
+    let dtypes: Vec<DataType> = shapes.iter().map(|shape| shape.dtype.clone()).collect();
+    let columns = typed_columns(&names, &selected, &storages, &dtypes, &mut warnings);
+    let info = ReadInfo {
+        path: path.to_path_buf(),
+        file_bytes: size,
+        format: InputFormat::Parquet,
+        delimiter: None,
+        quote: None,
+        header: None,
+        encoding: None,
+        rows_read: layout.rows,
+        sampled_rows: None,
+        chunks: layout.spans.len(),
+        warnings,
+    };
+    Ok(LoadPlan::new(
+        columns,
+        info,
+        PlanSource::Parquet {
+            metadata: layout.metadata,
+            spans: layout.spans,
+        },
+        None,
+        options,
+    ))
+}
+
+fn plan_ndjson(
+    path: &Path,
+    size: u64,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<LoadPlan> {
+    progress.phase("checking", size);
+    let scan = ndjson::scan_ndjson(path, options.chunk_bytes, options.limit_rows, progress)?;
+    if scan.names.is_empty() {
+        return Err(AnalyticsError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut warnings = Vec::new();
+    let names = unique_names(&scan.names, &mut warnings);
+    let selected = select_columns(path, &names, options.columns.as_deref())?;
+
+    // The kinds settle every type except that of text, which needs its values: a second pass
+    // reads the text columns alone.
+    let text_columns: Vec<usize> = selected
+        .iter()
+        .copied()
+        .filter(|&index| scan.kinds[index] == JsonKind::Text)
+        .collect();
+    let mut shapes: Vec<FrameShape> = scan
+        .kinds
+        .iter()
+        .map(|kind| FrameShape::new(kind.dtype()))
+        .collect();
+    if !text_columns.is_empty() {
+        let schema: Schema = text_columns
+            .iter()
+            .map(|&index| Field::new(scan.names[index].as_str().into(), DataType::String))
+            .collect();
+        let schema = Arc::new(schema);
+        let mut file = File::open(path).map_err(|source| AnalyticsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        progress.phase("inferring", size);
+        for chunk in &scan.chunks {
+            let frame = ndjson::read_chunk(&mut file, path, chunk, &schema)?;
+            for (column, &index) in frame.columns().iter().zip(&text_columns) {
+                shapes[index].observe(column, &options.na_values)?;
+            }
+            progress.advance(chunk.end - chunk.start);
+        }
+    }
+    let storages: Vec<Option<StorageKind>> = scan
+        .kinds
+        .iter()
+        .zip(&shapes)
+        .map(|(kind, shape)| match kind {
+            JsonKind::Null => Some(StorageKind::Empty),
+            JsonKind::Text => shape.storage(),
+            // Any other kind was seen with a value that is not null.
+            _ => shape.storage_with_values(),
+        })
+        .collect();
+    let dtypes: Vec<DataType> = shapes.iter().map(|shape| shape.dtype.clone()).collect();
+    let columns = typed_columns(&names, &selected, &storages, &dtypes, &mut warnings);
+
+    // Keys that are always null are read as text, as the whole-file reader did.
+    let schema: Schema = columns
+        .iter()
+        .map(|column| {
+            let dtype = match &scan.kinds[column.index] {
+                JsonKind::Null => DataType::String,
+                kind => kind.dtype(),
+            };
+            Field::new(scan.names[column.index].as_str().into(), dtype)
+        })
+        .collect();
+    let info = ReadInfo {
+        path: path.to_path_buf(),
+        file_bytes: size,
+        format: InputFormat::Ndjson,
+        delimiter: None,
+        quote: None,
+        header: None,
+        encoding: None,
+        rows_read: scan.rows,
+        sampled_rows: None,
+        chunks: scan.chunks.len(),
+        warnings,
+    };
+    Ok(LoadPlan::new(
+        columns,
+        info,
+        PlanSource::Ndjson {
+            schema: Arc::new(schema),
+            chunks: scan.chunks,
+        },
+        None,
+        options,
+    ))
+}
+
+fn plan_json(
+    path: &Path,
+    size: u64,
     options: &LoadOptions,
     progress: &dyn Progress,
 ) -> Result<LoadPlan> {
@@ -263,38 +438,22 @@ fn plan_frame(
         path: path.to_path_buf(),
         source,
     })?;
-    let limit = options.limit_rows.map(|limit| limit as usize);
-    let read = match format {
-        InputFormat::Parquet => ParquetReader::new(file)
-            .with_slice(limit.map(|n| (0, n)))
-            .finish(),
-        InputFormat::Json => JsonReader::new(file)
-            .with_json_format(JsonFormat::Json)
-            .finish(),
-        InputFormat::Ndjson => JsonReader::new(file)
-            .with_json_format(JsonFormat::JsonLines)
-            .finish(),
-        InputFormat::Csv => unreachable!("delimited text is planned by plan_csv"),
-    };
-    let mut frame = read.map_err(|error| {
-        // Polars names a character offset only; the first invalid line says more.
-        let detail = match format {
-            InputFormat::Ndjson => {
-                first_invalid_json_line(path).unwrap_or_else(|| error.to_string())
-            }
-            _ => error.to_string(),
-        };
-        AnalyticsError::Format {
-            path: path.to_path_buf(),
-            message: format!(
-                "cannot be read as {}: {detail}; check the file or pass the format explicitly",
-                format_name(format)
-            ),
-        }
+    // NOTE: a JSON array is read whole, so it must fit in memory. Polars 0.55 parses a JSON
+    // document in one piece, and cutting an array into chunks would need a JSON tokenizer of
+    // our own; large data should be written as NDJSON or Parquet, which are streamed.
+    let read = JsonReader::new(file)
+        .with_json_format(JsonFormat::Json)
+        .finish();
+    let mut frame = read.map_err(|error| AnalyticsError::Format {
+        path: path.to_path_buf(),
+        message: format!(
+            "cannot be read as {}: {error}; check the file or pass the format explicitly",
+            format_name(InputFormat::Json)
+        ),
     })?;
     progress.advance(size);
-    if let Some(limit) = limit {
-        frame = frame.head(Some(limit));
+    if let Some(limit) = options.limit_rows {
+        frame = frame.head(Some(usize::try_from(limit).unwrap_or(usize::MAX)));
     }
     if frame.width() == 0 {
         return Err(AnalyticsError::Empty {
@@ -316,32 +475,23 @@ fn plan_frame(
         .collect();
     let names = unique_names(&raw_names, &mut warnings);
     let selected = select_columns(path, &names, options.columns.as_deref())?;
-
-    let mut columns = Vec::new();
-    for index in selected {
+    let mut storages = vec![None; frame.width()];
+    let mut dtypes = vec![DataType::Null; frame.width()];
+    for &index in &selected {
         let column = &frame.columns()[index];
-        let Some(storage) = frame_storage(column, &options.na_values) else {
-            let message = format!(
-                "column {:?} has the nested type {} and is left out of the profile",
-                names[index],
-                column.dtype()
-            );
-            warnings.push(message);
-            continue;
-        };
-        columns.push(ColumnPlan {
-            name: names[index].clone(),
-            index,
-            storage,
-        });
+        let mut shape = FrameShape::new(column.dtype().clone());
+        shape.observe(column, &options.na_values)?;
+        storages[index] = shape.storage();
+        dtypes[index] = shape.dtype;
     }
+    let columns = typed_columns(&names, &selected, &storages, &dtypes, &mut warnings);
 
     let row_bytes = (size as usize / frame.height()).max(1);
     let chunk_rows = (options.chunk_bytes / row_bytes).max(1024);
     let info = ReadInfo {
         path: path.to_path_buf(),
         file_bytes: size,
-        format,
+        format: InputFormat::Json,
         delimiter: None,
         quote: None,
         header: None,
@@ -360,6 +510,33 @@ fn plan_frame(
     ))
 }
 
+/// Plans the selected columns from their storage types (`None` for nested types, which are
+/// left out with a warning); `storages` and `dtypes` are indexed by file position.
+fn typed_columns(
+    names: &[String],
+    selected: &[usize],
+    storages: &[Option<StorageKind>],
+    dtypes: &[DataType],
+    warnings: &mut Vec<String>,
+) -> Vec<ColumnPlan> {
+    let mut columns = Vec::new();
+    for &index in selected {
+        let Some(storage) = storages[index] else {
+            warnings.push(format!(
+                "column {:?} has the nested type {} and is left out of the profile",
+                names[index], dtypes[index]
+            ));
+            continue;
+        };
+        columns.push(ColumnPlan {
+            name: names[index].clone(),
+            index,
+            storage,
+        });
+    }
+    columns
+}
+
 fn format_name(format: InputFormat) -> &'static str {
     match format {
         InputFormat::Csv => "CSV",
@@ -369,38 +546,77 @@ fn format_name(format: InputFormat) -> &'static str {
     }
 }
 
-/// The storage type of a column Polars already read, or `None` for nested types.
-fn frame_storage(column: &Column, na_values: &[String]) -> Option<StorageKind> {
-    let dtype = column.dtype();
-    if column.null_count() == column.len() {
-        return Some(StorageKind::Empty);
+/// What the values of one column read by Polars admit, gathered chunk by chunk.
+struct FrameShape {
+    dtype: DataType,
+    rows: u64,
+    nulls: u64,
+    text: ColumnShape,
+}
+
+impl FrameShape {
+    /// Starts the shape of a column of type `dtype` with no values seen.
+    fn new(dtype: DataType) -> Self {
+        Self {
+            dtype,
+            rows: 0,
+            nulls: 0,
+            text: ColumnShape::default(),
+        }
     }
-    let storage = match dtype {
-        DataType::Boolean => StorageKind::Boolean,
-        dtype if dtype.is_integer() => StorageKind::Integer,
-        dtype if dtype.is_float() => StorageKind::Float,
-        DataType::Date => StorageKind::Temporal {
-            layout: DateLayout::Iso,
-            has_time: false,
-        },
-        DataType::Datetime(_, _) => StorageKind::Temporal {
-            layout: DateLayout::Iso,
-            has_time: true,
-        },
-        DataType::String => {
-            let mut shape = ColumnShape::default();
-            let strings = column.str().ok()?;
+
+    /// Tells whether more values can still change the storage type: text always can, other
+    /// types only while every value seen is null.
+    fn unsettled(&self) -> bool {
+        self.dtype == DataType::String || self.nulls == self.rows
+    }
+
+    /// Adds the values of one chunk of the column.
+    fn observe(&mut self, column: &Column, na_values: &[String]) -> Result<()> {
+        self.rows += column.len() as u64;
+        self.nulls += column.null_count() as u64;
+        if self.dtype == DataType::String {
+            let strings = column
+                .str()
+                .map_err(|error| AnalyticsError::polars("reading a text column", error))?;
             for value in strings.iter().flatten() {
                 if !crate::scan::is_missing(value.as_bytes(), na_values) {
-                    shape.observe(value.as_bytes());
+                    self.text.observe(value.as_bytes());
                 }
             }
-            shape.storage()
         }
-        dtype if dtype.is_nested() => return None,
-        _ => StorageKind::Text,
-    };
-    Some(storage)
+        Ok(())
+    }
+
+    /// Returns the storage type of the column, or `None` for nested types.
+    fn storage(&self) -> Option<StorageKind> {
+        if self.nulls == self.rows {
+            return Some(StorageKind::Empty);
+        }
+        self.storage_with_values()
+    }
+
+    /// Returns the storage type of the column when it is known to hold a value that is not
+    /// null, or `None` for nested types.
+    fn storage_with_values(&self) -> Option<StorageKind> {
+        let storage = match &self.dtype {
+            DataType::Boolean => StorageKind::Boolean,
+            dtype if dtype.is_integer() => StorageKind::Integer,
+            dtype if dtype.is_float() => StorageKind::Float,
+            DataType::Date => StorageKind::Temporal {
+                layout: DateLayout::Iso,
+                has_time: false,
+            },
+            DataType::Datetime(_, _) => StorageKind::Temporal {
+                layout: DateLayout::Iso,
+                has_time: true,
+            },
+            DataType::String => self.text.storage(),
+            dtype if dtype.is_nested() => return None,
+            _ => StorageKind::Text,
+        };
+        Some(storage)
+    }
 }
 
 /// Makes column names unique (`a`, `a.1`, `a.2`, as pandas does) and names empty ones
@@ -546,6 +762,36 @@ impl LoadPlan {
                     visit(typed)?;
                 }
             }
+            PlanSource::Parquet { metadata, spans } => {
+                let path = &self.info.path;
+                let projection: Vec<usize> =
+                    self.columns.iter().map(|column| column.index).collect();
+                progress.phase("profiling", spans.iter().map(|span| span.bytes).sum());
+                for span in spans {
+                    let raw = parquet::read_span(path, metadata, span, &projection)?;
+                    let typed = self.type_chunk(&raw, row_offset)?;
+                    drop(raw);
+                    row_offset += span.rows;
+                    progress.advance(span.bytes);
+                    visit(typed)?;
+                }
+            }
+            PlanSource::Ndjson { schema, chunks } => {
+                let path = &self.info.path;
+                let mut file = File::open(path).map_err(|source| AnalyticsError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                progress.phase("profiling", self.info.file_bytes);
+                for chunk in chunks {
+                    let raw = ndjson::read_chunk(&mut file, path, chunk, schema)?;
+                    let typed = self.type_chunk(&raw, row_offset)?;
+                    drop(raw);
+                    row_offset += chunk.rows;
+                    progress.advance(chunk.end - chunk.start);
+                    visit(typed)?;
+                }
+            }
         }
         Ok(())
     }
@@ -637,10 +883,16 @@ impl LoadPlan {
     /// Converts a chunk as read to the planned storage types and applies the sample.
     fn type_chunk(&self, raw: &DataFrame, row_offset: u64) -> Result<DataFrame> {
         let mut columns = Vec::with_capacity(self.columns.len());
-        for plan in &self.columns {
+        for (position, plan) in self.columns.iter().enumerate() {
             let column = match &self.source {
                 PlanSource::Csv { .. } => raw.column(plan.name.as_str()),
                 PlanSource::Frame { .. } => Ok(&raw.columns()[plan.index]),
+                // These chunks are read with the planned columns only, in plan order.
+                PlanSource::Parquet { .. } | PlanSource::Ndjson { .. } => {
+                    raw.columns().get(position).ok_or_else(
+                        || polars_err!(ColumnNotFound: "{} (column {})", plan.name, position + 1),
+                    )
+                }
             }
             .map_err(|error| AnalyticsError::polars("selecting a column", error))?;
             let series = convert_column(column.as_materialized_series(), plan, &self.na_values)?;

@@ -1,0 +1,152 @@
+//! Parquet, read in spans of rows that never cross a row group.
+//!
+//! Polars 0.55 has no batched Parquet reader in its eager API, so each span is read by a
+//! [`ParquetReader`] with a row slice, the file's metadata read once, and the strategy that
+//! decodes only the row groups the slice touches. A row group larger than the chunk size is
+//! cut into several spans, so memory is bounded by the chunk size (with at least
+//! [`MIN_SPAN_ROWS`] rows per span) rather than by the file.
+
+use std::fs::File;
+use std::path::Path;
+
+use polars::io::parquet::metadata::FileMetadataRef;
+use polars::prelude::*;
+
+use crate::error::{AnalyticsError, Result};
+
+/// Fewest rows in a span, unless its row group has fewer: smaller spans would decode the
+/// same pages many times.
+pub const MIN_SPAN_ROWS: u64 = 1024;
+
+/// Rows `[start, start + rows)` of the file, within one row group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowSpan {
+    /// First row, counted from 0 over the whole file.
+    pub start: u64,
+    /// Number of rows.
+    pub rows: u64,
+    /// The span's share of the row group's compressed bytes, for progress.
+    pub bytes: u64,
+}
+
+/// A Parquet file's metadata, schema and spans.
+pub struct ParquetLayout {
+    /// The file's metadata, shared by every read.
+    pub metadata: FileMetadataRef,
+    /// Column names and Polars types, in file order.
+    pub schema: Schema,
+    /// Spans up to the row limit, in file order.
+    pub spans: Vec<RowSpan>,
+    /// Rows up to the row limit.
+    pub rows: u64,
+}
+
+fn read_error(path: &Path, error: PolarsError) -> AnalyticsError {
+    AnalyticsError::Format {
+        path: path.to_path_buf(),
+        message: format!(
+            "cannot be read as Parquet: {error}; check the file or pass the format explicitly"
+        ),
+    }
+}
+
+fn open(path: &Path) -> Result<File> {
+    File::open(path).map_err(|source| AnalyticsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads the metadata and schema of `path` and cuts its first `limit_rows` rows into spans of
+/// about `chunk_bytes` uncompressed bytes.
+pub fn layout(path: &Path, chunk_bytes: usize, limit_rows: Option<u64>) -> Result<ParquetLayout> {
+    let mut reader = ParquetReader::new(open(path)?);
+    let metadata = reader
+        .get_metadata()
+        .map_err(|error| read_error(path, error))?
+        .clone();
+    // A zero-row slice returns an empty frame with the types a read produces.
+    let empty = reader
+        .with_slice(Some((0, 0)))
+        .finish()
+        .map_err(|error| read_error(path, error))?;
+    let schema = empty.schema().as_ref().clone();
+
+    let limit = limit_rows.unwrap_or(u64::MAX);
+    let chunk_bytes = chunk_bytes.max(1) as u64;
+    let mut spans = Vec::new();
+    let mut first_row = 0u64;
+    for group in &metadata.row_groups {
+        if first_row >= limit {
+            break;
+        }
+        let group_rows = group.num_rows() as u64;
+        let rows = group_rows.min(limit - first_row);
+        if rows > 0 {
+            let uncompressed = (group.total_byte_size() as u64).max(1);
+            let row_bytes = (uncompressed / group_rows).max(1);
+            let span_rows = (chunk_bytes / row_bytes).max(MIN_SPAN_ROWS);
+            let compressed = group.compressed_size() as u64;
+            let mut offset = 0u64;
+            while offset < rows {
+                let length = span_rows.min(rows - offset);
+                spans.push(RowSpan {
+                    start: first_row + offset,
+                    rows: length,
+                    bytes: (compressed as u128 * length as u128 / group_rows as u128) as u64,
+                });
+                offset += length;
+            }
+        }
+        first_row += group_rows;
+    }
+    let rows = spans.iter().map(|span| span.rows).sum();
+    Ok(ParquetLayout {
+        metadata,
+        schema,
+        spans,
+        rows,
+    })
+}
+
+/// Reads the columns at `projection` (file positions, ascending) of the rows in `span`. With an
+/// empty projection, returns a frame without columns and with the span's rows.
+pub fn read_span(
+    path: &Path,
+    metadata: &FileMetadataRef,
+    span: &RowSpan,
+    projection: &[usize],
+) -> Result<DataFrame> {
+    if projection.is_empty() {
+        return Ok(DataFrame::empty_with_height(span.rows as usize));
+    }
+    let mut reader = ParquetReader::new(open(path)?);
+    reader.set_metadata(metadata.clone());
+    let frame = reader
+        .with_projection(Some(projection.to_vec()))
+        .with_slice(Some((span.start as usize, span.rows as usize)))
+        .read_parallel(ParallelStrategy::RowGroups)
+        .finish()
+        .map_err(|error| AnalyticsError::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "cannot read rows {}..{} as Parquet: {error}; check the file",
+                span.start,
+                span.start + span.rows
+            ),
+        })?;
+    if frame.height() as u64 != span.rows {
+        return Err(AnalyticsError::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "Polars read {} rows where the metadata lists {} (rows {}..{}); the file may \
+                 be damaged",
+                frame.height(),
+                span.rows,
+                span.start,
+                span.start + span.rows
+            ),
+        });
+    }
+    Ok(frame)
+}
