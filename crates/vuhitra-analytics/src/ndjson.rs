@@ -63,7 +63,7 @@ impl JsonKind {
         }
     }
 
-    /// Whether values of this kind are nested (arrays or objects).
+    /// Returns whether values of this kind are nested (arrays or objects).
     pub fn is_nested(&self) -> bool {
         matches!(self, JsonKind::List(_) | JsonKind::Object(_))
     }

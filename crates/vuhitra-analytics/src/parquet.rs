@@ -14,7 +14,7 @@ use polars::prelude::*;
 
 use crate::error::{AnalyticsError, Result};
 
-/// Fewest rows in a span, unless its row group has fewer: smaller spans would decode the
+/// Minimum rows in a span, unless its row group has fewer: smaller spans would decode the
 /// same pages many times.
 pub const MIN_SPAN_ROWS: u64 = 1024;
 

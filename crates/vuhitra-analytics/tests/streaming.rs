@@ -5,52 +5,12 @@
 //! This test binary counts heap allocations with its own global allocator, so it contains a
 //! single test and measures one profile at a time.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+mod heap;
+
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 use vuhitra_analytics::{profile_file, LoadOptions, NoProgress};
-
-struct CountingAllocator;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded to the system allocator unchanged; the counters only
-// observe the sizes.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(pointer, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let moved = unsafe { System.realloc(pointer, layout, new_size) };
-        if !moved.is_null() {
-            if new_size >= layout.size() {
-                let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed)
-                    + (new_size - layout.size());
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        moved
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Writes `rows` rows of a long-text table: two numbers, a category and a note of about
 /// 900 bytes that repeats every 50 rows, so the profile's own state is small next to the file.
@@ -73,13 +33,6 @@ fn write_table(path: &std::path::Path, rows: usize) {
     }
 }
 
-fn peak_during<T>(work: impl FnOnce() -> T) -> (T, usize) {
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let result = work();
-    (result, PEAK.load(Ordering::Relaxed).saturating_sub(base))
-}
-
 #[test]
 fn chunked_profile_matches_whole_and_bounds_memory() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,7 +48,7 @@ fn chunked_profile_matches_whole_and_bounds_memory() {
         ..LoadOptions::default()
     };
     let (whole, whole_peak) =
-        peak_during(|| profile_file(&path, &whole_options, &NoProgress).unwrap());
+        heap::peak_during(|| profile_file(&path, &whole_options, &NoProgress).unwrap());
 
     let budget = 256 * 1024;
     let chunked_options = LoadOptions {
@@ -103,7 +56,7 @@ fn chunked_profile_matches_whole_and_bounds_memory() {
         ..LoadOptions::default()
     };
     let (chunked, chunked_peak) =
-        peak_during(|| profile_file(&path, &chunked_options, &NoProgress).unwrap());
+        heap::peak_during(|| profile_file(&path, &chunked_options, &NoProgress).unwrap());
 
     eprintln!("file {file_size} B, whole-file peak {whole_peak} B, chunked peak {chunked_peak} B");
     assert_eq!(whole.rows, 20_000);

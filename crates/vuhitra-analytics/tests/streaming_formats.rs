@@ -6,54 +6,14 @@
 //! single test and measures one profile at a time. `tests/chunked_formats.rs` checks more
 //! cases without measuring memory.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+mod heap;
+
 use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use polars::prelude::*;
 use serde_json::Value;
 use vuhitra_analytics::{profile_file, LoadOptions, NoProgress, Profile};
-
-struct CountingAllocator;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded to the system allocator unchanged; the counters only
-// observe the sizes.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(pointer, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let moved = unsafe { System.realloc(pointer, layout, new_size) };
-        if !moved.is_null() {
-            if new_size >= layout.size() {
-                let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed)
-                    + (new_size - layout.size());
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        moved
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 const ROWS: usize = 20_000;
 
@@ -125,13 +85,6 @@ fn write_parquet(path: &Path, group_rows: usize) {
         .unwrap();
 }
 
-fn peak_during<T>(work: impl FnOnce() -> T) -> (T, usize) {
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let result = work();
-    (result, PEAK.load(Ordering::Relaxed).saturating_sub(base))
-}
-
 /// The profile as JSON without the reading details that differ between the two runs.
 fn comparable(profile: &Profile) -> Value {
     let mut json = serde_json::to_value(profile).unwrap();
@@ -176,9 +129,9 @@ fn chunked_parquet_and_ndjson_match_whole_and_bound_memory() {
     let file_size = std::fs::metadata(&path).unwrap().len() as usize;
     assert!(file_size > 18_000_000, "file is {file_size} bytes");
     let (whole, whole_peak) =
-        peak_during(|| profile_file(&path, &options(usize::MAX), &NoProgress).unwrap());
+        heap::peak_during(|| profile_file(&path, &options(usize::MAX), &NoProgress).unwrap());
     let (chunked, chunked_peak) =
-        peak_during(|| profile_file(&path, &options(budget), &NoProgress).unwrap());
+        heap::peak_during(|| profile_file(&path, &options(budget), &NoProgress).unwrap());
     eprintln!(
         "NDJSON file {file_size} B, whole-file peak {whole_peak} B, chunked peak {chunked_peak} B"
     );
@@ -205,9 +158,9 @@ fn chunked_parquet_and_ndjson_match_whole_and_bound_memory() {
     let file_size = std::fs::metadata(&grouped).unwrap().len() as usize;
     assert!(file_size > 18_000_000, "file is {file_size} bytes");
     let (whole, whole_peak) =
-        peak_during(|| profile_file(&single, &options(usize::MAX), &NoProgress).unwrap());
+        heap::peak_during(|| profile_file(&single, &options(usize::MAX), &NoProgress).unwrap());
     let (chunked, chunked_peak) =
-        peak_during(|| profile_file(&grouped, &options(budget), &NoProgress).unwrap());
+        heap::peak_during(|| profile_file(&grouped, &options(budget), &NoProgress).unwrap());
     eprintln!(
         "Parquet file {file_size} B, whole-file peak {whole_peak} B, chunked peak {chunked_peak} B"
     );
