@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Builds the container image for real and checks what a user of it relies on:
-# it starts as uid 1000, its health check passes, and the commands that need
-# no server (analyze on a mounted file, nlp sentiment and nlp tokens with the
-# model it carries) give the expected results. Fails on an image of 40 MB or
-# more.
+# Builds the container image for real and checks what a user of it relies on.
+# It starts as uid 1000 and its health check passes. The commands that need no
+# server (analyze on a mounted file, nlp sentiment and nlp tokens with the model
+# it carries) give the expected results. Fails on an image of 40 MB or more.
 #
 # Usage: scripts/test-image.sh [TAG]   (default vuhitra-cli:ci)
 # Environment:

@@ -61,9 +61,9 @@ echo "// one-line change for the rebuild benchmark" >> "$work/crates/vuhitra/src
 warm_log="$work.warm.log"
 warm=$(build "$warm_log")
 echo "rebuild:      $warm s (after a one-line change in crates/vuhitra/src/main.rs)"
-# BuildKit's plain log prints each step as "#N [stage k/n] RUN ..." and, when the
-# step's layer is reused, "#N CACHED". The dependency step is the one that
-# removes the source checksums.
+# BuildKit's plain log prints each step as "#N [stage k/n] RUN ...", followed by
+# "#N CACHED" when the step's layer is reused. The dependency step is the one
+# that removes the source checksums.
 deps_step=$(grep -m1 -o '^#[0-9]* \[builder [0-9/]*\] RUN .*vuhitra-sources.sha256"$' "$warm_log" | cut -d' ' -f1 || true)
 if [[ -n "$deps_step" ]] && grep -qx "$deps_step CACHED" "$warm_log"; then
   echo "dependency layer: reused (CACHED)"

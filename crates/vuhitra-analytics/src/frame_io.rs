@@ -62,7 +62,7 @@ pub fn decode_frame(bytes: &[u8]) -> Result<DataFrame> {
 
 /// Writes a frame to `writer` in the given format.
 ///
-/// A JSON array ends with a newline, as the other text formats do.
+/// Ends a JSON array with a newline, like the other text formats.
 pub fn write_frame<W: Write>(frame: &DataFrame, format: ExportFormat, mut writer: W) -> Result<()> {
     let mut frame = frame.clone();
     let outcome = match format {

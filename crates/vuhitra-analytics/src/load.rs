@@ -5,9 +5,9 @@
 //! reader, which parses numbers, and then converts booleans and dates. Memory for reading is
 //! bounded by the chunk size, so files larger than memory can be profiled.
 //!
-//! Parquet ([`crate::parquet`]) and NDJSON ([`crate::ndjson`]) are streamed too: a first pass
+//! Parquet ([`crate::parquet`]) and NDJSON ([`crate::ndjson`]) are streamed too. A first pass
 //! reads the file chunk by chunk to find each column's type (for NDJSON also the schema and
-//! the row count), and the second reads the same chunks again to profile them. A JSON array is
+//! the row count). The second reads the same chunks again to profile them. A JSON array is
 //! read whole by Polars, then typed and cut into the same chunks.
 
 use std::fs::File;
@@ -65,6 +65,33 @@ pub struct ReadInfo {
     pub chunks: usize,
     /// Warnings about the input, such as renamed duplicate columns.
     pub warnings: Vec<String>,
+}
+
+impl ReadInfo {
+    /// Reading details of a format without delimiter, quote, header or encoding settings
+    /// (Parquet, JSON and NDJSON).
+    fn self_describing(
+        path: &Path,
+        file_bytes: u64,
+        format: InputFormat,
+        rows_read: u64,
+        chunks: usize,
+        warnings: Vec<String>,
+    ) -> ReadInfo {
+        ReadInfo {
+            path: path.to_path_buf(),
+            file_bytes,
+            format,
+            delimiter: None,
+            quote: None,
+            header: None,
+            encoding: None,
+            rows_read,
+            sampled_rows: None,
+            chunks,
+            warnings,
+        }
+    }
 }
 
 /// A file prepared for reading: its columns, their types and its chunks.
@@ -304,19 +331,14 @@ fn plan_parquet(
     let storages: Vec<Option<StorageKind>> = shapes.iter().map(FrameShape::storage).collect();
     let dtypes: Vec<DataType> = shapes.iter().map(|shape| shape.dtype.clone()).collect();
     let columns = typed_columns(&names, &selected, &storages, &dtypes, &mut warnings);
-    let info = ReadInfo {
-        path: path.to_path_buf(),
-        file_bytes: size,
-        format: InputFormat::Parquet,
-        delimiter: None,
-        quote: None,
-        header: None,
-        encoding: None,
-        rows_read: layout.rows,
-        sampled_rows: None,
-        chunks: layout.spans.len(),
+    let info = ReadInfo::self_describing(
+        path,
+        size,
+        InputFormat::Parquet,
+        layout.rows,
+        layout.spans.len(),
         warnings,
-    };
+    );
     Ok(LoadPlan::new(
         columns,
         info,
@@ -402,19 +424,14 @@ fn plan_ndjson(
             Field::new(scan.names[column.index].as_str().into(), dtype)
         })
         .collect();
-    let info = ReadInfo {
-        path: path.to_path_buf(),
-        file_bytes: size,
-        format: InputFormat::Ndjson,
-        delimiter: None,
-        quote: None,
-        header: None,
-        encoding: None,
-        rows_read: scan.rows,
-        sampled_rows: None,
-        chunks: scan.chunks.len(),
+    let info = ReadInfo::self_describing(
+        path,
+        size,
+        InputFormat::Ndjson,
+        scan.rows,
+        scan.chunks.len(),
         warnings,
-    };
+    );
     Ok(LoadPlan::new(
         columns,
         info,
@@ -440,14 +457,14 @@ fn plan_json(
     })?;
     // NOTE: a JSON array is read whole, so it must fit in memory. Polars 0.55 parses a JSON
     // document in one piece, and cutting an array into chunks would need a JSON tokenizer of
-    // our own; large data should be written as NDJSON or Parquet, which are streamed.
+    // our own. Large data should be written as NDJSON or Parquet, which are streamed.
     let read = JsonReader::new(file)
         .with_json_format(JsonFormat::Json)
         .finish();
     let mut frame = read.map_err(|error| AnalyticsError::Format {
         path: path.to_path_buf(),
         message: format!(
-            "cannot be read as {}: {error}; check the file or pass the format explicitly",
+            "cannot be read as {}: {error}; check the file or name the real format with --input-format",
             format_name(InputFormat::Json)
         ),
     })?;
@@ -488,19 +505,14 @@ fn plan_json(
 
     let row_bytes = (size as usize / frame.height()).max(1);
     let chunk_rows = (options.chunk_bytes / row_bytes).max(1024);
-    let info = ReadInfo {
-        path: path.to_path_buf(),
-        file_bytes: size,
-        format: InputFormat::Json,
-        delimiter: None,
-        quote: None,
-        header: None,
-        encoding: None,
-        rows_read: frame.height() as u64,
-        sampled_rows: None,
-        chunks: frame.height().div_ceil(chunk_rows),
+    let info = ReadInfo::self_describing(
+        path,
+        size,
+        InputFormat::Json,
+        frame.height() as u64,
+        frame.height().div_ceil(chunk_rows),
         warnings,
-    };
+    );
     Ok(LoadPlan::new(
         columns,
         info,
@@ -510,8 +522,8 @@ fn plan_json(
     ))
 }
 
-/// Plans the selected columns from their storage types (`None` for nested types, which are
-/// left out with a warning); `storages` and `dtypes` are indexed by file position.
+/// Plans the selected columns from their storage types. `None` marks a nested type, which is
+/// left out with a warning. `storages` and `dtypes` are indexed by file position.
 fn typed_columns(
     names: &[String],
     selected: &[usize],
@@ -546,7 +558,7 @@ fn format_name(format: InputFormat) -> &'static str {
     }
 }
 
-/// What the values of one column read by Polars admit, gathered chunk by chunk.
+/// The storage type that the values of one column admit, gathered chunk by chunk.
 struct FrameShape {
     dtype: DataType,
     rows: u64,

@@ -1,13 +1,13 @@
 //! Newline-delimited JSON, read in chunks of whole lines.
 //!
-//! The first pass ([`scan_ndjson`]) reads the file line by line with `serde_json`: it checks
-//! that every non-blank line is one JSON object (an error names the line), counts the rows,
-//! cuts the file into chunks of whole lines, and infers one type per key from every line of
-//! the file. The schema therefore does not depend on where chunks are cut: a key that first
-//! appears late in the file, or a key that is null for many lines before it holds a value,
-//! gets the same column and type as when the file is read in one piece. Columns are ordered by
-//! the first appearance of their key. Each chunk is then parsed by Polars' NDJSON reader with
-//! that schema ([`read_chunk`]).
+//! The first pass ([`scan_ndjson`]) reads the file line by line with `serde_json`. It checks
+//! that every non-blank line is one JSON object (an error names the line), counts the rows and
+//! cuts the file into chunks of whole lines. It also infers one type per key from every line of
+//! the file, so the schema does not depend on where chunks are cut. A key that first appears
+//! late in the file, or that is null for many lines before it has a value, gets the same
+//! column and type as when the file is read in one piece. Columns are ordered by the first
+//! appearance of their key. Each chunk is then parsed by Polars' NDJSON parser with that
+//! schema ([`read_chunk`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -68,7 +68,7 @@ impl JsonKind {
         matches!(self, JsonKind::List(_) | JsonKind::Object(_))
     }
 
-    /// Returns the Polars type that holds values of this kind.
+    /// Returns the Polars type for values of this kind.
     pub fn dtype(&self) -> DataType {
         match self {
             JsonKind::Null => DataType::Null,
@@ -148,7 +148,7 @@ impl FileSchema {
     }
 }
 
-/// Tells whether a line holds a row. Polars' NDJSON reader skips lines made only of spaces,
+/// Tells whether a line contains a row. Polars' NDJSON reader skips lines made only of spaces,
 /// tabs and carriage returns, and so does the first pass.
 fn is_row(line: &[u8]) -> bool {
     line.iter()
@@ -203,7 +203,7 @@ pub fn scan_ndjson(
                 path: path.to_path_buf(),
                 message: format!(
                     "cannot be read as NDJSON: line {line_number}: {error}; check the file or \
-                     pass the format explicitly"
+                     name the real format with --input-format"
                 ),
             })?;
             rows += 1;
@@ -365,8 +365,8 @@ impl<'de> Visitor<'de> for KindVisitor {
     }
 }
 
-/// Reads the lines of `chunk` with Polars' NDJSON reader and the given schema; keys not in the
-/// schema are skipped. With an empty schema, returns a frame without columns and with the
+/// Reads the lines of `chunk` with Polars' NDJSON parser and the given schema. Keys not in
+/// the schema are skipped. With an empty schema, returns a frame without columns and with the
 /// chunk's rows.
 pub fn read_chunk(
     file: &mut File,
@@ -377,10 +377,12 @@ pub fn read_chunk(
     if schema.is_empty() {
         return Ok(DataFrame::empty_with_height(chunk.rows as usize));
     }
+
     let bytes = read_range(file, chunk.start, chunk.end).map_err(|source| AnalyticsError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+
     let breaks = bytes.iter().filter(|&&byte| byte == b'\n').count() as u64;
     let unterminated = u64::from(bytes.last().is_some_and(|&byte| byte != b'\n'));
     let last_line = (chunk.first_line + breaks + unterminated).saturating_sub(1);
@@ -392,25 +394,28 @@ pub fn read_chunk(
             path.display()
         )
     };
+
     // The first line may start with a byte order mark, which the first pass skipped too.
     let content = match chunk.start {
         0 => bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes),
         _ => &bytes,
     };
+
     // `parse_ndjson` is what Polars' `JsonReader` runs on each of its pieces. Calling it
-    // directly skips the reader's line-length sampling, which panics on some short inputs in
-    // Polars 0.55.
+    // directly skips the reader's line-length sampling, which panicked on some one-line chunks
+    // in this crate's tests with Polars 0.55.
     let frame =
         parse_ndjson(content, Some(chunk.rows as usize), schema, false).map_err(|error| {
             AnalyticsError::Format {
                 path: path.to_path_buf(),
                 message: format!(
-                    "Polars cannot read {}: {error}; check those lines or pass the format \
-                     explicitly",
+                    "Polars cannot read {}: {error}; check those lines or name the real \
+                     format with --input-format",
                     lines()
                 ),
             }
         })?;
+
     if frame.height() as u64 != chunk.rows {
         return Err(AnalyticsError::Format {
             path: path.to_path_buf(),
@@ -439,7 +444,7 @@ mod tests {
     }
 
     #[test]
-    fn keys_follow_first_appearance_and_merge_types() {
+    fn schema_keeps_first_key_order() {
         let schema = kinds_of(&[
             r#"{"b": null, "a": 1}"#,
             r#"{"a": 2.5, "c": "x"}"#,
@@ -484,7 +489,7 @@ mod tests {
     }
 
     #[test]
-    fn lines_that_are_not_objects_are_rejected() {
+    fn non_object_line_rejected() {
         let mut schema = FileSchema::default();
         assert!(merge_line(b"[1, 2]", &mut schema).is_err());
         assert!(merge_line(b"{\"a\": 1} {\"a\": 2}", &mut schema).is_err());

@@ -1,10 +1,10 @@
 //! Parquet, read in spans of rows that never cross a row group.
 //!
 //! Polars 0.55 has no batched Parquet reader in its eager API, so each span is read by a
-//! [`ParquetReader`] with a row slice, the file's metadata read once, and the strategy that
+//! [`ParquetReader`] with a row slice. The file's metadata is read once, and the reader
 //! decodes only the row groups the slice touches. A row group larger than the chunk size is
-//! cut into several spans, so memory is bounded by the chunk size (with at least
-//! [`MIN_SPAN_ROWS`] rows per span) rather than by the file.
+//! cut into several spans, so memory is bounded by the chunk size rather than by the file
+//! (with at least [`MIN_SPAN_ROWS`] rows per span).
 
 use std::fs::File;
 use std::path::Path;
@@ -14,7 +14,7 @@ use polars::prelude::*;
 
 use crate::error::{AnalyticsError, Result};
 
-/// Minimum rows in a span, unless its row group has fewer: smaller spans would decode the
+/// Minimum rows in a span, unless its row group has fewer. Smaller spans would decode the
 /// same pages many times.
 pub const MIN_SPAN_ROWS: u64 = 1024;
 
@@ -45,7 +45,7 @@ fn read_error(path: &Path, error: PolarsError) -> AnalyticsError {
     AnalyticsError::Format {
         path: path.to_path_buf(),
         message: format!(
-            "cannot be read as Parquet: {error}; check the file or pass the format explicitly"
+            "cannot be read as Parquet: {error}; check the file or name the real format with --input-format"
         ),
     }
 }

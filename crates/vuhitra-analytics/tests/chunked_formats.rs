@@ -1,6 +1,6 @@
-//! Chunked reading of NDJSON and Parquet gives the same profile as reading in one piece, also
-//! when later lines add keys, when a key is null for many lines before it holds values, and
-//! with the row limit and the sample; errors in later chunks name the right line.
+//! Chunked reading of NDJSON and Parquet gives the same profile as reading in one piece. This
+//! holds when later lines add keys, when a key is null for many lines before it has values, and
+//! with the row limit and the sample. Errors in later chunks name the right line.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ fn options(chunk_bytes: usize) -> LoadOptions {
     }
 }
 
-/// The profile as JSON without the number of chunks.
+/// Returns the profile as JSON without the number of chunks.
 fn comparable(profile: &Profile) -> Value {
     let mut json = serde_json::to_value(profile).unwrap();
     json["read"]["chunks"] = Value::Null;
@@ -43,7 +43,7 @@ fn column<'a>(profile: &'a Profile, name: &str) -> &'a vuhitra_analytics::Column
 }
 
 /// Writes 3,000 rows: `early` only on the first line, `maybe` null for 2,000 rows and then
-/// floats, `late` only from row 2,501 on, `tag` null and then text; lines end in `\n` or
+/// floats, `late` only from row 2,501 on, `tag` null and then text. Lines end in `\n` or
 /// `\r\n`, with a blank line every 500 rows.
 fn late_keys_file(dir: &Path) -> PathBuf {
     let mut bytes = Vec::new();
@@ -76,7 +76,7 @@ fn late_keys_file(dir: &Path) -> PathBuf {
 }
 
 #[test]
-fn ndjson_keys_added_later_are_profiled_in_every_chunking() {
+fn ndjson_late_keys_any_chunking() {
     let dir = tempfile::tempdir().unwrap();
     let path = late_keys_file(dir.path());
     let whole = profile_file(&path, &options(usize::MAX), &NoProgress).unwrap();
@@ -134,7 +134,7 @@ fn ndjson_limit_and_sample_match_whole() {
 }
 
 #[test]
-fn ndjson_error_in_a_later_chunk_names_its_line() {
+fn ndjson_late_error_names_line() {
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = Vec::new();
     for row in 0..5000 {

@@ -85,7 +85,7 @@ fn write_parquet(path: &Path, group_rows: usize) {
         .unwrap();
 }
 
-/// The profile as JSON without the reading details that differ between the two runs.
+/// Returns the profile as JSON without the reading details that differ between the two runs.
 fn comparable(profile: &Profile) -> Value {
     let mut json = serde_json::to_value(profile).unwrap();
     json["read"] = Value::Null;
@@ -119,7 +119,7 @@ fn check_types(profile: &Profile) {
 }
 
 #[test]
-fn chunked_parquet_and_ndjson_match_whole_and_bound_memory() {
+fn chunked_formats_match_and_bound_heap() {
     let dir = tempfile::tempdir().unwrap();
     let budget = 256 * 1024;
 
