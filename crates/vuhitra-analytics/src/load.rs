@@ -26,8 +26,9 @@ use crate::ndjson::{self, JsonKind, LineChunk};
 use crate::options::{Encoding, InputFormat, LoadOptions};
 use crate::parquet::{self, RowSpan};
 use crate::progress::Progress;
-use crate::scan::{latin1_to_utf8, read_range, scan_csv, Chunk, ScanSettings};
+use crate::scan::{latin1_to_utf8, read_field, read_range, scan_csv, Chunk, RowMark, ScanSettings};
 use crate::sniff::{sniff_dialect, Dialect, SNIFF_BYTES};
+use crate::stats::CellSource;
 
 /// A selected column and the type it is read as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +112,7 @@ enum PlanSource {
     Csv {
         all_names: Vec<String>,
         chunks: Vec<Chunk>,
+        marks: Vec<RowMark>,
     },
     Frame {
         frame: DataFrame,
@@ -271,6 +273,7 @@ fn plan_csv(
         PlanSource::Csv {
             all_names: names,
             chunks: scan.chunks,
+            marks: scan.marks,
         },
         Some(dialect),
         options,
@@ -725,7 +728,9 @@ impl LoadPlan {
     ) -> Result<()> {
         let mut row_offset = 0u64;
         match &self.source {
-            PlanSource::Csv { all_names, chunks } => {
+            PlanSource::Csv {
+                all_names, chunks, ..
+            } => {
                 let path = &self.info.path;
                 let mut file = File::open(path).map_err(|source| AnalyticsError::Io {
                     path: path.clone(),
@@ -927,6 +932,74 @@ impl LoadPlan {
         frame
             .filter(&mask)
             .map_err(|error| AnalyticsError::polars("sampling rows", error))
+    }
+}
+
+impl CellSource for LoadPlan {
+    fn texts(&self, column: usize, rows: &[u64]) -> Result<Vec<String>> {
+        let started = std::time::Instant::now();
+        let texts = rows
+            .iter()
+            .map(|&row| {
+                let file_row = match &self.sample {
+                    Some(sample) => sample[row as usize],
+                    None => row,
+                };
+                self.cell_text(column, file_row)
+            })
+            .collect::<Result<Vec<String>>>()?;
+        debug!(
+            column = %self.columns[column].name,
+            cells = rows.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "read top values again"
+        );
+        Ok(texts)
+    }
+}
+
+impl LoadPlan {
+    /// Reads the text of planned column `position` at data row `row` of the file again.
+    fn cell_text(&self, position: usize, row: u64) -> Result<String> {
+        let plan = &self.columns[position];
+        let path = &self.info.path;
+        let (raw, offset) = match &self.source {
+            PlanSource::Csv { marks, .. } => {
+                let dialect = self.dialect.expect("delimited text has a dialect");
+                let mark = marks[marks.partition_point(|mark| mark.row <= row).max(1) - 1];
+                return read_field(path, dialect, self.encoding, mark, row, plan.index);
+            }
+            PlanSource::Frame { frame, .. } => {
+                (frame.columns()[plan.index].slice(row as i64, 1), 0)
+            }
+            PlanSource::Parquet { metadata, spans } => {
+                let span = spans[spans.partition_point(|span| span.start + span.rows <= row)];
+                let raw = parquet::read_span(path, metadata, &span, &[plan.index])?;
+                (raw.columns()[0].clone(), row - span.start)
+            }
+            PlanSource::Ndjson { schema, chunks } => {
+                let mut first = 0u64;
+                let chunk = chunks
+                    .iter()
+                    .find(|chunk| {
+                        first += chunk.rows;
+                        row < first
+                    })
+                    .expect("the row is in a chunk");
+                let mut file = File::open(path).map_err(|source| AnalyticsError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                let raw = ndjson::read_chunk(&mut file, path, chunk, schema)?;
+                (raw.columns()[position].clone(), row - (first - chunk.rows))
+            }
+        };
+        let series = raw.as_materialized_series().slice(offset as i64, 1);
+        let text = convert_column(&series, plan, &self.na_values)?;
+        let text = text
+            .str()
+            .map_err(|error| AnalyticsError::polars("reading text", error))?;
+        Ok(text.get(0).unwrap_or_default().to_string())
     }
 }
 

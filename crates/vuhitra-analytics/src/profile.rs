@@ -6,11 +6,11 @@ use std::time::Instant;
 use polars::prelude::DataFrame;
 use tracing::debug;
 
-use crate::error::Result;
+use crate::error::{AnalyticsError, Result};
 use crate::load::{plan, ReadInfo};
 use crate::options::LoadOptions;
 use crate::progress::Progress;
-use crate::stats::{Profile, Profiler};
+use crate::stats::{CellSource, Profile, Profiler};
 
 /// Profiles the file at `path`, reading it chunk by chunk. Memory is bounded by the chunk size
 /// plus the per-column state: 8 bytes per number, about 25-50 bytes per distinct text or date
@@ -25,7 +25,7 @@ pub fn profile_file(
     let mut profiler = Profiler::new(&plan.columns, options.top_k, plan.rows());
     plan.for_each_chunk(progress, |chunk| profiler.ingest(&chunk))?;
     progress.phase("summarising", 0);
-    let profile = profiler.finish(plan.info);
+    let profile = profiler.finish(plan.info.clone(), &plan)?;
     progress.finish();
     debug!(
         rows = profile.rows,
@@ -40,5 +40,20 @@ pub fn profile_file(
 pub fn profile_frame(frame: &DataFrame, read: ReadInfo, top_k: usize) -> Result<Profile> {
     let mut profiler = Profiler::for_frame(frame, top_k);
     profiler.ingest(frame)?;
-    Ok(profiler.finish(read))
+    profiler.finish(read, &FrameCells(frame))
+}
+
+/// The cells of a frame in memory.
+struct FrameCells<'a>(&'a DataFrame);
+
+impl CellSource for FrameCells<'_> {
+    fn texts(&self, column: usize, rows: &[u64]) -> Result<Vec<String>> {
+        let values = self.0.columns()[column]
+            .str()
+            .map_err(|error| AnalyticsError::polars("reading text", error))?;
+        Ok(rows
+            .iter()
+            .map(|&row| values.get(row as usize).unwrap_or_default().to_string())
+            .collect())
+    }
 }

@@ -21,6 +21,9 @@ use tracing::debug;
 /// Bytes read from the file per call.
 const READ_BLOCK: usize = 1 << 20;
 
+/// Bytes between two [`RowMark`]s.
+const MARK_BYTES: u64 = 1 << 20;
+
 /// How many ragged rows an error lists.
 const RAGGED_ROWS_LISTED: usize = 10;
 
@@ -33,6 +36,16 @@ pub struct Chunk {
     pub end: u64,
     /// Number of records in the chunk.
     pub rows: u64,
+}
+
+/// Where a data row starts, so that one row can be read again without reading the file from
+/// its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowMark {
+    /// Byte offset of the record.
+    pub offset: u64,
+    /// Data row number of the record, counted from 0.
+    pub row: u64,
 }
 
 /// The result of the first pass over a delimited file.
@@ -48,6 +61,8 @@ pub struct CsvScan {
     pub rows: u64,
     /// Chunks of whole records covering the data rows.
     pub chunks: Vec<Chunk>,
+    /// A mark about every mebibyte, in increasing order, the first at the first data row.
+    pub marks: Vec<RowMark>,
 }
 
 /// Settings of the first pass.
@@ -205,6 +220,8 @@ struct Segment {
     missing: Vec<u64>,
     rows: u64,
     chunks: Vec<Chunk>,
+    /// Marks with row numbers counted from the segment's first row.
+    marks: Vec<RowMark>,
     ragged: Vec<(u64, usize)>,
     ragged_total: u64,
     end: u64,
@@ -260,6 +277,12 @@ fn scan_segment(
     let mut chunk_start = start;
     let mut chunk_rows = 0u64;
     let mut at_eof = false;
+    if columns.is_some() {
+        segment.marks.push(RowMark {
+            offset: start,
+            row: 0,
+        });
+    }
 
     'read: loop {
         let filled = if at_eof {
@@ -332,6 +355,13 @@ fn scan_segment(
                         }
                         segment.rows += 1;
                         chunk_rows += 1;
+                        let last_mark = segment.marks.last().map_or(start, |mark| mark.offset);
+                        if offset - last_mark >= MARK_BYTES {
+                            segment.marks.push(RowMark {
+                                offset,
+                                row: segment.rows,
+                            });
+                        }
                     }
                     record_start = offset;
                     out_len = 0;
@@ -438,7 +468,12 @@ fn finish_scan(
     let mut missing = vec![0u64; raw_names.len()];
     let mut rows = 0u64;
     let mut chunks = Vec::new();
+    let mut marks = Vec::new();
     for segment in segments {
+        marks.extend(segment.marks.iter().map(|mark| RowMark {
+            offset: mark.offset,
+            row: rows + mark.row,
+        }));
         for (shape, part) in shapes.iter_mut().zip(&segment.shapes) {
             shape.merge(part);
         }
@@ -463,7 +498,74 @@ fn finish_scan(
         missing,
         rows,
         chunks,
+        marks,
     })
+}
+
+/// Reads again the field at `column` of data row `row`, starting from `mark` (the last mark at
+/// or before the row), and decodes it as the second pass does.
+pub fn read_field(
+    path: &Path,
+    dialect: Dialect,
+    encoding: Encoding,
+    mark: RowMark,
+    row: u64,
+    column: usize,
+) -> Result<String> {
+    let io_error = |source| AnalyticsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io_error)?;
+    file.seek(SeekFrom::Start(mark.offset)).map_err(io_error)?;
+
+    let mut reader = ReaderBuilder::new()
+        .delimiter(dialect.delimiter)
+        .quote(dialect.quote)
+        .terminator(Terminator::CRLF)
+        .build();
+    let mut block = vec![0u8; 1 << 16];
+    let mut output = vec![0u8; 1 << 12];
+    let mut ends = vec![0usize; 64];
+    let (mut out_len, mut ends_len) = (0usize, 0usize);
+    let mut current = mark.row;
+    loop {
+        let filled = read_up_to(&mut file, &mut block).map_err(io_error)?;
+        let mut input = &block[..filled];
+        loop {
+            let (result, consumed, written, ended) =
+                reader.read_record(input, &mut output[out_len..], &mut ends[ends_len..]);
+            input = &input[consumed..];
+            out_len += written;
+            ends_len += ended;
+            match result {
+                ReadRecordResult::InputEmpty if filled > 0 => break,
+                ReadRecordResult::InputEmpty | ReadRecordResult::End => {
+                    return Err(AnalyticsError::Format {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "row {} ends before the end of the file, which may have changed \
+                             while it was read; analyze it again",
+                            row + 1
+                        ),
+                    });
+                }
+                ReadRecordResult::OutputFull => output.resize(output.len() * 2, 0),
+                ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+                ReadRecordResult::Record if current == row => {
+                    let field = field_slices(&output[..out_len], &ends[..ends_len])
+                        .nth(column)
+                        .unwrap_or_default();
+                    return Ok(decode(field, encoding));
+                }
+                ReadRecordResult::Record => {
+                    current += 1;
+                    out_len = 0;
+                    ends_len = 0;
+                }
+            }
+        }
+    }
 }
 
 fn read_up_to(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {

@@ -8,8 +8,6 @@ pub mod summation;
 pub mod temporal;
 pub mod text;
 
-use std::collections::HashSet;
-
 use polars::prelude::*;
 use rayon::prelude::*;
 use serde::{Serialize, Serializer};
@@ -23,6 +21,14 @@ use correlation::{correlations, CorrelationInput, CorrelationMatrix};
 use numeric::NumericColumn;
 use temporal::{BooleanColumn, TemporalColumn};
 use text::TextColumn;
+
+/// Reads the text of single cells again: a profile needs it for a top value whose text was
+/// not kept while counting (see [`text`]).
+pub trait CellSource: Sync {
+    /// The text of column number `column` (in profile order) at each of `rows` (counted from
+    /// 0 among the rows given to the profiler).
+    fn texts(&self, column: usize, rows: &[u64]) -> Result<Vec<String>>;
+}
 
 /// How many of the strongest correlation pairs a profile lists.
 pub const STRONGEST_PAIRS: usize = 5;
@@ -234,8 +240,8 @@ impl Accumulator {
 pub struct Profiler {
     names: Vec<String>,
     accumulators: Vec<Accumulator>,
-    row_hashes: HashSet<u128, std::hash::BuildHasherDefault<counts::PrehashedHasher>>,
-    pending_row_hashes: Vec<u128>,
+    row_hashes: counts::HashSet128,
+    pending_row_hashes: Vec<counts::Hash128>,
     rows: u64,
     top_k: usize,
 }
@@ -260,10 +266,7 @@ impl Profiler {
         Self {
             names: columns.iter().map(|column| column.name.clone()).collect(),
             accumulators,
-            row_hashes: HashSet::with_capacity_and_hasher(
-                expected_rows as usize,
-                Default::default(),
-            ),
+            row_hashes: counts::HashSet128::new(expected_rows),
             pending_row_hashes: Vec::new(),
             rows: 0,
             top_k: top_k.max(1),
@@ -302,7 +305,11 @@ impl Profiler {
         let row_hashes = &mut self.row_hashes;
         let accumulators = &mut self.accumulators;
         let ((), hashes) = rayon::join(
-            move || row_hashes.extend(pending),
+            move || {
+                for hash in pending {
+                    row_hashes.insert(hash);
+                }
+            },
             || {
                 accumulators
                     .par_iter_mut()
@@ -324,24 +331,26 @@ impl Profiler {
                     hash = (hash.rotate_left(29) ^ u128::from(column[row]))
                         .wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835);
                 }
-                hash
+                counts::Hash128::new(hash)
             })
             .collect();
         self.rows += height as u64;
         Ok(())
     }
 
-    /// Computes the profile.
-    pub fn finish(mut self, read: ReadInfo) -> Profile {
+    /// Computes the profile. `cells` gives the text of top values that were not kept.
+    pub fn finish(mut self, read: ReadInfo, cells: &dyn CellSource) -> Result<Profile> {
         let top_k = self.top_k;
         let rows = self.rows;
         let started = std::time::Instant::now();
 
         // Free the row hashes before the other summaries allocate.
         let pending = std::mem::take(&mut self.pending_row_hashes);
-        self.row_hashes.extend(pending);
-        let duplicate_rows = rows - self.row_hashes.len() as u64;
-        self.row_hashes = HashSet::default();
+        let mut row_hashes = std::mem::replace(&mut self.row_hashes, counts::HashSet128::new(0));
+        for hash in pending {
+            row_hashes.insert(hash);
+        }
+        let duplicate_rows = rows - row_hashes.into_len();
 
         // Columns whose state is a hash map are summarised first and their maps freed, so
         // the sort buffers of number columns below do not add to them.
@@ -349,27 +358,38 @@ impl Profiler {
             .accumulators
             .par_iter_mut()
             .zip(self.names.par_iter())
-            .map(|(accumulator, name)| {
-                if matches!(accumulator, Accumulator::Numeric(_)) {
-                    return None;
+            .enumerate()
+            .map(|(position, (accumulator, name))| {
+                match accumulator {
+                    Accumulator::Numeric(_) => return Ok(None),
+                    Accumulator::Text(column) => column.seal(),
+                    Accumulator::Temporal(column) => column.seal(),
+                    _ => {}
                 }
-                let stats = column_stats(name, accumulator, None, top_k, rows);
+                let stats = column_stats(name, position, accumulator, None, top_k, rows, cells)?;
                 let bytes = estimated_bytes(&stats, accumulator, rows);
                 if matches!(accumulator, Accumulator::Text(_) | Accumulator::Temporal(_)) {
                     *accumulator = Accumulator::Empty { rows };
                 }
-                Some((stats, bytes))
+                Ok(Some((stats, bytes)))
             })
-            .collect();
+            .collect::<Result<_>>()?;
+
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "hashed columns summarised"
+        );
 
         // Number columns one at a time: each sort already uses every core.
         let mut orders: Vec<Option<Vec<u32>>> = Vec::with_capacity(self.accumulators.len());
-        for ((accumulator, name), summary) in self
+        for (position, ((accumulator, name), summary)) in self
             .accumulators
             .iter()
             .zip(&self.names)
             .zip(summaries.iter_mut())
+            .enumerate()
         {
+            let sort_started = std::time::Instant::now();
             let sorted = match accumulator {
                 Accumulator::Numeric(column) => column.sorted_with_rows(),
                 Accumulator::Boolean(column) if column.missing() == 0 => {
@@ -387,11 +407,27 @@ impl Profiler {
                     continue;
                 }
             };
+            let sort_ms = sort_started.elapsed().as_millis() as u64;
+            let summary_started = std::time::Instant::now();
             if summary.is_none() {
-                let stats = column_stats(name, accumulator, Some(&sorted), top_k, rows);
+                let stats = column_stats(
+                    name,
+                    position,
+                    accumulator,
+                    Some(&sorted),
+                    top_k,
+                    rows,
+                    cells,
+                )?;
                 let bytes = estimated_bytes(&stats, accumulator, rows);
                 *summary = Some((stats, bytes));
             }
+            tracing::trace!(
+                column = %name,
+                sort_ms,
+                summary_ms = summary_started.elapsed().as_millis() as u64,
+                "number column summarised"
+            );
             // NOTE: row numbers are kept as u32, so correlations are left out of tables
             // above 4,294,967,295 rows.
             let order = (rows <= u64::from(u32::MAX))
@@ -434,7 +470,7 @@ impl Profiler {
             .map(|summary| summary.expect("every column is summarised"))
             .unzip();
 
-        Profile {
+        Ok(Profile {
             rows,
             column_count: columns.len(),
             duplicate_rows,
@@ -446,7 +482,7 @@ impl Profiler {
                 strongest,
             },
             read,
-        }
+        })
     }
 }
 
@@ -472,12 +508,14 @@ fn storage_of(column: &Column) -> StorageKind {
 
 fn column_stats(
     name: &str,
+    position: usize,
     accumulator: &Accumulator,
     sorted: Option<&[(f64, u64)]>,
     top_k: usize,
     rows: u64,
-) -> ColumnStats {
-    match accumulator {
+    cells: &dyn CellSource,
+) -> Result<ColumnStats> {
+    let stats = match accumulator {
         Accumulator::Numeric(column) => {
             let stats = column.finish(sorted.unwrap_or_default());
             let kind = if column.integer {
@@ -548,7 +586,7 @@ fn column_stats(
             result
         }
         Accumulator::Text(column) => {
-            let stats = column.finish();
+            let stats = column.finish(position, cells)?;
             let mut result = ColumnStats::empty(name, text_kind(stats.unique, stats.count));
             result.count = stats.count;
             result.missing = stats.missing;
@@ -570,7 +608,8 @@ fn column_stats(
             result.missing = rows;
             result
         }
-    }
+    };
+    Ok(stats)
 }
 
 fn set_top(result: &mut ColumnStats, top: impl Iterator<Item = (Value, u64)>) {

@@ -7,7 +7,6 @@ use crate::datetime::{format_date, format_datetime};
 use crate::error::{AnalyticsError, Result};
 use crate::stats::counts::ValueCounts;
 use crate::stats::numeric::{mix64, MISSING_HASH};
-use crate::stats::text::reserve_after_first_chunk;
 
 /// Accumulates a date or datetime column.
 #[derive(Debug, Default)]
@@ -15,7 +14,6 @@ pub struct TemporalColumn {
     /// Whether values have a time of day (milliseconds) or are dates (days).
     pub has_time: bool,
     counts: ValueCounts<i64>,
-    expected_rows: u64,
     rows: u64,
     missing: u64,
     min: Option<i64>,
@@ -44,7 +42,7 @@ impl TemporalColumn {
     pub fn new(has_time: bool, expected_rows: u64) -> Self {
         Self {
             has_time,
-            expected_rows,
+            counts: ValueCounts::new(expected_rows),
             ..Self::default()
         }
     }
@@ -75,13 +73,12 @@ impl TemporalColumn {
                 }
             }
         }
-        reserve_after_first_chunk(
-            &mut self.counts,
-            self.rows,
-            values.len() as u64,
-            self.expected_rows,
-        );
         Ok(hashes)
+    }
+
+    /// Sorts and merges spilled counts; [`Self::finish`] needs this first.
+    pub fn seal(&mut self) {
+        self.counts.seal();
     }
 
     fn format(&self, value: i64) -> String {

@@ -2,24 +2,26 @@
 //! lengths.
 //!
 //! Distinct values are counted by their 128-bit xxh3 hash, so memory grows with the number of
-//! distinct values (about 48 bytes each) and not with their length. The text of a value is
-//! kept only once it repeats, or when it is among the first `top_k` distinct values; those
-//! are the only values that can be reported as top values.
+//! distinct values (about 24 to 48 bytes each) and not with their length. While the counts
+//! are in a hash map, the text of a value is kept once it repeats, or when it is among the
+//! first `top_k` distinct values; those are the only values that can be reported as top
+//! values. Once the counts spill (see [`crate::stats::counts`]), a repeat can no longer be
+//! seen as it happens, so the text of a top value first seen after the spill is read again
+//! from its first row through a [`CellSource`].
 
 use polars::prelude::*;
-use xxhash_rust::xxh3::xxh3_128;
 
 use crate::error::{AnalyticsError, Result};
-use crate::stats::counts::{PrehashedMap, ValueCounts};
+use crate::stats::counts::{Added, Hash128, PrehashedMap, ValueCounts};
 use crate::stats::numeric::MISSING_HASH;
+use crate::stats::CellSource;
 
 /// Accumulates a text column.
 #[derive(Debug, Default)]
 pub struct TextColumn {
-    counts: ValueCounts<u128>,
-    texts: PrehashedMap<u128, Box<str>>,
+    counts: ValueCounts<Hash128>,
+    texts: PrehashedMap<Hash128, Box<str>>,
     top_k: usize,
-    expected_rows: u64,
     rows: u64,
     missing: u64,
     length_min: Option<u64>,
@@ -47,8 +49,8 @@ impl TextColumn {
     /// about `expected_rows` rows.
     pub fn new(top_k: usize, expected_rows: u64) -> Self {
         Self {
+            counts: ValueCounts::new(expected_rows),
             top_k: top_k.max(1),
-            expected_rows,
             ..Self::default()
         }
     }
@@ -68,11 +70,16 @@ impl TextColumn {
                 continue;
             };
 
-            let hash = xxh3_128(text.as_bytes());
-            hashes.push(hash as u64);
-            let (count, is_new) = self.counts.add(hash, row);
-            let among_first = is_new && self.counts.unique() <= self.top_k as u64;
-            if count == 2 || among_first {
+            let hash = Hash128::of(text.as_bytes());
+            hashes.push(hash.low);
+            // The first `top_k` distinct values are all counted before a spill.
+            let keep = match self.counts.add(hash, row) {
+                Added::Counted { count, is_new } => {
+                    count == 2 || (is_new && self.counts.unique() <= self.top_k as u64)
+                }
+                Added::Spilled => false,
+            };
+            if keep {
                 self.texts.entry(hash).or_insert_with(|| text.into());
             }
 
@@ -86,68 +93,52 @@ impl TextColumn {
             self.length_sum += length;
             self.bytes += text.len() as u64;
         }
-        reserve_after_first_chunk(
-            &mut self.counts,
-            self.rows,
-            values.len() as u64,
-            self.expected_rows,
-        );
         Ok(hashes)
     }
 
-    /// Number of distinct non-missing values so far.
-    pub fn unique(&self) -> u64 {
-        self.counts.unique()
+    /// Sorts and merges spilled counts; [`Self::finish`] needs this first.
+    pub fn seal(&mut self) {
+        self.counts.seal();
     }
 
-    /// Computes the column's statistics.
-    pub fn finish(&self) -> TextStats {
+    /// Computes the column's statistics. The text of a top value that was not kept is read
+    /// from `cells`, where this column is column number `column`.
+    pub fn finish(&self, column: usize, cells: &dyn CellSource) -> Result<TextStats> {
         let count = self.rows - self.missing;
-        let top = self
-            .counts
-            .top(self.top_k)
+        let top = self.counts.top(self.top_k);
+        let unknown: Vec<u64> = top
+            .iter()
+            .filter(|(hash, _)| !self.texts.contains_key(hash))
+            .map(|(_, counter)| u64::from(counter.first))
+            .collect();
+        let mut read_again = if unknown.is_empty() {
+            Vec::new()
+        } else {
+            cells.texts(column, &unknown)?
+        }
+        .into_iter();
+        let top = top
             .into_iter()
             .map(|(hash, counter)| {
-                let text = self
-                    .texts
-                    .get(&hash)
-                    .map(|text| text.to_string())
-                    .unwrap_or_default();
+                let text = match self.texts.get(&hash) {
+                    Some(text) => text.to_string(),
+                    None => read_again.next().unwrap_or_default(),
+                };
                 (text, u64::from(counter.count))
             })
             .collect();
         let length = self
             .length_min
             .map(|min| (min, self.length_sum as f64 / count as f64, self.length_max));
-        TextStats {
+        Ok(TextStats {
             count,
             missing: self.missing,
             unique: self.counts.unique(),
             top,
             length,
             bytes: self.bytes,
-        }
+        })
     }
-}
-
-/// After the first chunk, sizes the map for the whole column from the share of distinct
-/// values seen so far, so a column of mostly distinct values does not grow its map step by
-/// step (each step briefly keeps the old and the new table).
-pub fn reserve_after_first_chunk<K: std::hash::Hash + Eq + Copy>(
-    counts: &mut ValueCounts<K>,
-    rows_seen: u64,
-    chunk_rows: u64,
-    expected_rows: u64,
-) {
-    if rows_seen != chunk_rows || rows_seen == 0 || expected_rows <= rows_seen {
-        return;
-    }
-    let distinct = counts.unique();
-    if distinct * 2 < rows_seen {
-        return;
-    }
-    let projected = (expected_rows as f64 * distinct as f64 / rows_seen as f64) as u64;
-    counts.reserve(projected.saturating_sub(distinct) as usize);
 }
 
 impl TextColumn {
@@ -160,6 +151,43 @@ impl TextColumn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A source for columns whose counts never spill, so no cell is read again.
+    struct NoCells;
+
+    impl CellSource for NoCells {
+        fn texts(&self, _column: usize, rows: &[u64]) -> Result<Vec<String>> {
+            panic!("no cell should be read again, but rows {rows:?} were asked for")
+        }
+    }
+
+    /// Top values first seen after the spill are read again from their first rows.
+    #[test]
+    fn spilled_top_values_read_again() {
+        let rows = crate::stats::counts::SPILL_DISTINCT + 10_000;
+        let mut values: Vec<String> = (0..rows).map(|row| format!("value {row}")).collect();
+        let late = rows - 5_000;
+        values.push(format!("value {late}"));
+        values.push(format!("value {late}"));
+        let mut column = TextColumn::new(2, values.len() as u64);
+        column.ingest(&Series::new("t".into(), &values)).unwrap();
+        column.seal();
+
+        struct FromValues<'a>(&'a [String]);
+        impl CellSource for FromValues<'_> {
+            fn texts(&self, column: usize, rows: &[u64]) -> Result<Vec<String>> {
+                assert_eq!(column, 3);
+                Ok(rows
+                    .iter()
+                    .map(|&row| self.0[row as usize].clone())
+                    .collect())
+            }
+        }
+        let stats = column.finish(3, &FromValues(&values)).unwrap();
+        assert_eq!(stats.top[0], (format!("value {late}"), 3));
+        assert_eq!(stats.top[1], ("value 0".to_string(), 1));
+        assert_eq!(stats.unique, rows as u64);
+    }
 
     #[test]
     fn counts_and_top_values() {
@@ -178,7 +206,7 @@ mod tests {
         let hashes = column.ingest(&series).unwrap();
         assert_eq!(hashes.len(), 6);
         assert_eq!(hashes[1], hashes[4]);
-        let stats = column.finish();
+        let stats = column.finish(0, &NoCells).unwrap();
         assert_eq!(stats.count, 4);
         assert_eq!(stats.missing, 2);
         assert_eq!(stats.unique, 3);
@@ -193,7 +221,7 @@ mod tests {
         let mut column = TextColumn::new(1, 1000);
         let values: Vec<String> = (0..1000).map(|i| format!("value {i}")).collect();
         column.ingest(&Series::new("t".into(), &values)).unwrap();
-        let stats = column.finish();
+        let stats = column.finish(0, &NoCells).unwrap();
         assert_eq!(stats.top[0], ("value 0".to_string(), 1));
         assert_eq!(stats.unique, 1000);
     }
