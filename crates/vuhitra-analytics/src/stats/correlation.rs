@@ -6,6 +6,8 @@
 use rayon::prelude::*;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use crate::stats::numeric::SortedNumbers;
+
 /// A square matrix of correlations between named columns; `None` where undefined (fewer than
 /// two common rows, or a constant column).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,8 +54,37 @@ pub struct CorrelationInput<'a> {
     pub name: &'a str,
     /// One value per row, NaN where missing.
     pub values: &'a [f64],
-    /// Rows of the present values, in order of increasing value.
-    pub order: &'a [u32],
+    /// The column's present values in order.
+    pub order: &'a ValueOrder,
+}
+
+/// The rows of a column's present values in order of increasing value, and where each group
+/// of equal values starts. Ranks are computed from it without reading the values again.
+#[derive(Debug, Default)]
+pub struct ValueOrder {
+    rows: Vec<u32>,
+    /// Bit `i` is set when sorted position `i` holds a different value than position `i - 1`.
+    group_starts: Vec<u64>,
+}
+
+impl ValueOrder {
+    /// Takes the order of sorted values.
+    pub fn new(sorted: &SortedNumbers) -> Self {
+        let mut group_starts = vec![0u64; sorted.len().div_ceil(64)];
+        for index in 0..sorted.len() {
+            if sorted.starts_group(index) {
+                group_starts[index / 64] |= 1 << (index % 64);
+            }
+        }
+        Self {
+            rows: sorted.rows().collect(),
+            group_starts,
+        }
+    }
+
+    fn starts_group(&self, index: usize) -> bool {
+        self.group_starts[index / 64] >> (index % 64) & 1 == 1
+    }
 }
 
 /// Computes the Pearson and Spearman matrices of the given columns.
@@ -63,14 +94,25 @@ pub fn correlations(inputs: &[CorrelationInput<'_>]) -> (CorrelationMatrix, Corr
     let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (0..=i).map(move |j| (i, j))).collect();
 
     // Ranks over each column's own present values; a pair re-ranks a column only where the
-    // other column has missing values.
+    // other column has missing values, which a bitmap small enough for the cache tells.
     let full_ranks: Vec<Vec<f64>> = inputs
         .par_iter()
-        .map(|input| ranks_within(input.order, input.values, |_| true))
+        .map(|input| ranks_within(input.order, input.values.len(), |_| true))
         .collect();
     let has_missing: Vec<bool> = inputs
         .iter()
-        .map(|input| input.order.len() < input.values.len())
+        .map(|input| input.order.rows.len() < input.values.len())
+        .collect();
+    let present: Vec<Vec<u64>> = inputs
+        .par_iter()
+        .zip(&has_missing)
+        .map(|(input, &missing)| {
+            if missing {
+                present_bits(input.values)
+            } else {
+                Vec::new()
+            }
+        })
         .collect();
 
     let results: Vec<(Option<f64>, Option<f64>)> = pairs
@@ -84,7 +126,10 @@ pub fn correlations(inputs: &[CorrelationInput<'_>]) -> (CorrelationMatrix, Corr
             let rank_j = (!has_missing[i]).then(|| full_ranks[j].as_slice());
             (
                 pearson(&inputs[i], &inputs[j]),
-                spearman(&inputs[i], &inputs[j], rank_i, rank_j),
+                spearman(
+                    (&inputs[i], &present[i], rank_i),
+                    (&inputs[j], &present[j], rank_j),
+                ),
             )
         })
         .collect();
@@ -112,7 +157,7 @@ pub fn correlations(inputs: &[CorrelationInput<'_>]) -> (CorrelationMatrix, Corr
 /// A column's correlation with itself: 1 when it has two or more distinct values, undefined
 /// otherwise (as pandas returns NaN for a constant column).
 fn self_correlation(x: &CorrelationInput<'_>) -> Option<f64> {
-    let (first, last) = (x.order.first()?, x.order.last()?);
+    let (first, last) = (x.order.rows.first()?, x.order.rows.last()?);
     let spread = x.values[*last as usize] - x.values[*first as usize];
     (spread > 0.0 && spread.is_finite()).then_some(1.0)
 }
@@ -150,19 +195,21 @@ fn pearson_on(x: &[f64], y: &[f64], keep: impl Fn(usize) -> bool) -> Option<f64>
     (divisor != 0.0 && divisor.is_finite()).then(|| sxy / divisor)
 }
 
-/// Spearman's rho of a pair; `known_x` and `known_y` are ranks already valid for the pair's
-/// rows (when the other column has no missing values).
+/// One side of a Spearman pair: the column, its bitmap of present rows (empty when none is
+/// missing) and its ranks when they are already valid for the pair's rows.
+type SpearmanSide<'a> = (&'a CorrelationInput<'a>, &'a [u64], Option<&'a [f64]>);
+
+/// Spearman's rho of a pair.
 fn spearman(
-    x: &CorrelationInput<'_>,
-    y: &CorrelationInput<'_>,
-    known_x: Option<&[f64]>,
-    known_y: Option<&[f64]>,
+    (x, present_x, known_x): SpearmanSide<'_>,
+    (y, present_y, known_y): SpearmanSide<'_>,
 ) -> Option<f64> {
+    let is_present = |bits: &[u64], row: usize| bits[row / 64] >> (row % 64) & 1 == 1;
     let computed_x;
     let rank_x = match known_x {
         Some(ranks) => ranks,
         None => {
-            computed_x = ranks_within(x.order, x.values, |row| !y.values[row].is_nan());
+            computed_x = ranks_within(x.order, x.values.len(), |row| is_present(present_y, row));
             computed_x.as_slice()
         }
     };
@@ -170,7 +217,7 @@ fn spearman(
     let rank_y = match known_y {
         Some(ranks) => ranks,
         None => {
-            computed_y = ranks_within(y.order, y.values, |row| !x.values[row].is_nan());
+            computed_y = ranks_within(y.order, y.values.len(), |row| is_present(present_x, row));
             computed_y.as_slice()
         }
     };
@@ -179,22 +226,35 @@ fn spearman(
     })
 }
 
-/// Average ranks (1-based), among the rows that pass `keep`, of the values visited in
-/// `order`; NaN for other rows.
-fn ranks_within(order: &[u32], values: &[f64], keep: impl Fn(usize) -> bool) -> Vec<f64> {
-    let mut ranks = vec![f64::NAN; values.len()];
+/// One bit per row, set where the value is present.
+fn present_bits(values: &[f64]) -> Vec<u64> {
+    let mut bits = vec![0u64; values.len().div_ceil(64)];
+    for (row, value) in values.iter().enumerate() {
+        if !value.is_nan() {
+            bits[row / 64] |= 1 << (row % 64);
+        }
+    }
+    bits
+}
+
+/// Average ranks (1-based), among the rows that pass `keep`, of a column's present values;
+/// NaN for other rows.
+fn ranks_within(order: &ValueOrder, rows: usize, keep: impl Fn(usize) -> bool) -> Vec<f64> {
+    let mut ranks = vec![f64::NAN; rows];
     let mut rank = 0usize;
     let mut index = 0usize;
     let mut group: Vec<usize> = Vec::new();
-    while index < order.len() {
-        let value = values[order[index] as usize];
+    while index < order.rows.len() {
         group.clear();
-        while index < order.len() && values[order[index] as usize] == value {
-            let row = order[index] as usize;
+        loop {
+            let row = order.rows[index] as usize;
             if keep(row) {
                 group.push(row);
             }
             index += 1;
+            if index == order.rows.len() || order.starts_group(index) {
+                break;
+            }
         }
         if group.is_empty() {
             continue;
@@ -213,12 +273,8 @@ fn ranks_within(order: &[u32], values: &[f64], keep: impl Fn(usize) -> bool) -> 
 mod tests {
     use super::*;
 
-    fn sorted(values: &[f64]) -> Vec<u32> {
-        let mut rows: Vec<u32> = (0..values.len() as u32)
-            .filter(|&row| !values[row as usize].is_nan())
-            .collect();
-        rows.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]));
-        rows
+    fn sorted(values: &[f64]) -> ValueOrder {
+        ValueOrder::new(&SortedNumbers::new(values, None))
     }
 
     #[test]
@@ -270,7 +326,7 @@ mod tests {
     #[test]
     fn tied_ranks_averaged() {
         let values = [10.0, 20.0, 10.0, 30.0];
-        let ranks = ranks_within(&sorted(&values), &values, |_| true);
+        let ranks = ranks_within(&sorted(&values), values.len(), |_| true);
         assert_eq!(ranks, vec![1.5, 3.0, 1.5, 4.0]);
     }
 }

@@ -17,8 +17,8 @@ use crate::datetime::format_span;
 use crate::error::{AnalyticsError, Result};
 use crate::infer::{text_kind, ColumnKind, StorageKind};
 use crate::load::{ColumnPlan, ReadInfo};
-use correlation::{correlations, CorrelationInput, CorrelationMatrix};
-use numeric::NumericColumn;
+use correlation::{correlations, CorrelationInput, CorrelationMatrix, ValueOrder};
+use numeric::{NumericColumn, SortedNumbers};
 use temporal::{BooleanColumn, TemporalColumn};
 use text::TextColumn;
 
@@ -352,88 +352,56 @@ impl Profiler {
         }
         let duplicate_rows = rows - row_hashes.into_len();
 
-        // Columns whose state is a hash map are summarised first and their maps freed, so
-        // the sort buffers of number columns below do not add to them.
-        let mut summaries: Vec<Option<(ColumnStats, u64)>> = self
+        // Every column on its own core. Number columns are sorted; the hash maps of text and
+        // date columns are freed as soon as they are summarised.
+        let results: Vec<((ColumnStats, u64), Option<ValueOrder>)> = self
             .accumulators
             .par_iter_mut()
             .zip(self.names.par_iter())
             .enumerate()
             .map(|(position, (accumulator, name))| {
-                match accumulator {
-                    Accumulator::Numeric(_) => return Ok(None),
-                    Accumulator::Text(column) => column.seal(),
-                    Accumulator::Temporal(column) => column.seal(),
-                    _ => {}
-                }
-                let stats = column_stats(name, position, accumulator, None, top_k, rows, cells)?;
-                let bytes = estimated_bytes(&stats, accumulator, rows);
-                if matches!(accumulator, Accumulator::Text(_) | Accumulator::Temporal(_)) {
-                    *accumulator = Accumulator::Empty { rows };
-                }
-                Ok(Some((stats, bytes)))
-            })
-            .collect::<Result<_>>()?;
-
-        tracing::debug!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "hashed columns summarised"
-        );
-
-        // Number columns one at a time: each sort already uses every core.
-        let mut orders: Vec<Option<Vec<u32>>> = Vec::with_capacity(self.accumulators.len());
-        for (position, ((accumulator, name), summary)) in self
-            .accumulators
-            .iter()
-            .zip(&self.names)
-            .zip(summaries.iter_mut())
-            .enumerate()
-        {
-            let sort_started = std::time::Instant::now();
-            let sorted = match accumulator {
-                Accumulator::Numeric(column) => column.sorted_with_rows(),
-                Accumulator::Boolean(column) if column.missing() == 0 => {
-                    let mut pairs: Vec<(f64, u64)> = column
-                        .values
-                        .iter()
-                        .enumerate()
-                        .map(|(row, &value)| (value, row as u64))
-                        .collect();
-                    pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-                    pairs
-                }
-                _ => {
-                    orders.push(None);
-                    continue;
-                }
-            };
-            let sort_ms = sort_started.elapsed().as_millis() as u64;
-            let summary_started = std::time::Instant::now();
-            if summary.is_none() {
+                let column_started = std::time::Instant::now();
+                let sorted = match accumulator {
+                    Accumulator::Numeric(column) => Some(column.sorted()),
+                    Accumulator::Boolean(column) if column.missing() == 0 => {
+                        Some(SortedNumbers::new(&column.values, Some((0, 1))))
+                    }
+                    Accumulator::Text(column) => {
+                        column.seal();
+                        None
+                    }
+                    Accumulator::Temporal(column) => {
+                        column.seal();
+                        None
+                    }
+                    _ => None,
+                };
                 let stats = column_stats(
                     name,
                     position,
                     accumulator,
-                    Some(&sorted),
+                    sorted.as_ref(),
                     top_k,
                     rows,
                     cells,
                 )?;
                 let bytes = estimated_bytes(&stats, accumulator, rows);
-                *summary = Some((stats, bytes));
-            }
-            tracing::trace!(
-                column = %name,
-                sort_ms,
-                summary_ms = summary_started.elapsed().as_millis() as u64,
-                "number column summarised"
-            );
-            // NOTE: row numbers are kept as u32, so correlations are left out of tables
-            // above 4,294,967,295 rows.
-            let order = (rows <= u64::from(u32::MAX))
-                .then(|| sorted.iter().map(|&(_, row)| row as u32).collect());
-            orders.push(order);
-        }
+                if matches!(accumulator, Accumulator::Text(_) | Accumulator::Temporal(_)) {
+                    *accumulator = Accumulator::Empty { rows };
+                }
+                let order = sorted
+                    .filter(|sorted| sorted.rows_valid)
+                    .map(|sorted| ValueOrder::new(&sorted));
+                tracing::trace!(
+                    column = %name,
+                    elapsed_ms = column_started.elapsed().as_millis() as u64,
+                    "column summarised"
+                );
+                Ok(((stats, bytes), order))
+            })
+            .collect::<Result<_>>()?;
+        let (summaries, orders): (Vec<(ColumnStats, u64)>, Vec<Option<ValueOrder>>) =
+            results.into_iter().unzip();
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "column statistics done"
@@ -454,7 +422,7 @@ impl Profiler {
                 Some(CorrelationInput {
                     name,
                     values,
-                    order: order.as_deref()?,
+                    order: order.as_ref()?,
                 })
             })
             .collect();
@@ -465,10 +433,7 @@ impl Profiler {
         );
         let strongest = strongest_pairs(&pearson, &spearman);
 
-        let (columns, sizes): (Vec<ColumnStats>, Vec<u64>) = summaries
-            .into_iter()
-            .map(|summary| summary.expect("every column is summarised"))
-            .unzip();
+        let (columns, sizes): (Vec<ColumnStats>, Vec<u64>) = summaries.into_iter().unzip();
 
         Ok(Profile {
             rows,
@@ -510,14 +475,17 @@ fn column_stats(
     name: &str,
     position: usize,
     accumulator: &Accumulator,
-    sorted: Option<&[(f64, u64)]>,
+    sorted: Option<&SortedNumbers>,
     top_k: usize,
     rows: u64,
     cells: &dyn CellSource,
 ) -> Result<ColumnStats> {
     let stats = match accumulator {
         Accumulator::Numeric(column) => {
-            let stats = column.finish(sorted.unwrap_or_default());
+            let stats = match sorted {
+                Some(sorted) => column.finish(sorted),
+                None => column.finish(&SortedNumbers::new(&[], None)),
+            };
             let kind = if column.integer {
                 ColumnKind::Integer
             } else {

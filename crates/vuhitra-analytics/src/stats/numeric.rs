@@ -105,22 +105,18 @@ impl NumericColumn {
         self.missing
     }
 
-    /// Returns the non-missing values with their row numbers, sorted by value.
-    pub fn sorted_with_rows(&self) -> Vec<(f64, u64)> {
-        use rayon::prelude::*;
-        let mut sorted: Vec<(f64, u64)> = self
-            .values
-            .iter()
-            .enumerate()
-            .filter(|(_, value)| !value.is_nan())
-            .map(|(row, &value)| (value, row as u64))
-            .collect();
-        sorted.par_sort_unstable_by(|left, right| left.0.total_cmp(&right.0));
-        sorted
+    /// Sorts the present values with their rows.
+    pub fn sorted(&self) -> SortedNumbers {
+        let range = if self.integer {
+            self.int_min.zip(self.int_max)
+        } else {
+            None
+        };
+        SortedNumbers::new(&self.values, range)
     }
 
-    /// Computes the column's statistics from its values sorted by [`Self::sorted_with_rows`].
-    pub fn finish(&self, sorted: &[(f64, u64)]) -> NumericStats {
+    /// Computes the column's statistics from its values sorted by [`Self::sorted`].
+    pub fn finish(&self, sorted: &SortedNumbers) -> NumericStats {
         let rows = self.values.len();
         let count = sorted.len();
         let mut stats = NumericStats {
@@ -161,12 +157,47 @@ impl NumericColumn {
                 mean - value
             }
         };
-        let m2 = pairwise_sum(rows, &|index| deviation(index).powi(2));
+        // pandas' skew sums the values as floats, pairwise, even where `mean` summed
+        // integers in cast buffers; then its mean, and so its moments, can differ.
+        let skew_mean = if self.integer && self.missing == 0 {
+            pairwise_sum(rows, &present) / n
+        } else {
+            mean
+        };
+        let around = |center: f64| {
+            move |index: usize| {
+                let value = values[index];
+                if value.is_nan() {
+                    0.0
+                } else {
+                    value - center
+                }
+            }
+        };
+        // Independent sums, one per core.
+        let ((m2, skew_m2), m3) = rayon::join(
+            || {
+                let m2 = pairwise_sum(rows, &|index| deviation(index).powi(2));
+                let skew_m2 = if skew_mean.to_bits() == mean.to_bits() {
+                    m2
+                } else {
+                    pairwise_sum(rows, &|index| around(skew_mean)(index).powi(2))
+                };
+                (m2, skew_m2)
+            },
+            || {
+                let adjusted = around(skew_mean);
+                pairwise_sum(rows, &|index| {
+                    let a = adjusted(index);
+                    a * a * a
+                })
+            },
+        );
         stats.std = (count > 1).then(|| (m2 / (n - 1.0)).sqrt());
-        stats.skew = skew(rows, count, &present, values);
+        stats.skew = skew(count, skew_m2, m3);
 
-        stats.min = Some(sorted[0].0);
-        stats.max = Some(sorted[count - 1].0);
+        stats.min = Some(sorted.value(0));
+        stats.max = Some(sorted.value(count - 1));
         if self.integer {
             stats.int_range = self.int_min.zip(self.int_max);
         }
@@ -180,7 +211,7 @@ impl NumericColumn {
         let (low, high) = (p25 - 1.5 * iqr, p75 + 1.5 * iqr);
         let mut unique = 0u64;
         let mut previous: Option<f64> = None;
-        for &(value, _) in sorted {
+        for value in sorted.values() {
             if previous != Some(value) {
                 unique += 1;
                 previous = Some(value);
@@ -204,27 +235,16 @@ impl NumericColumn {
     }
 }
 
-/// pandas' `nanskew`: the adjusted Fisher-Pearson coefficient, 0 when the second moment is
-/// below 1e-14, undefined below three values.
-fn skew(rows: usize, count: usize, present: &impl Fn(usize) -> f64, values: &[f64]) -> Option<f64> {
+/// pandas' `nanskew` from the second and third central moment sums: the adjusted
+/// Fisher-Pearson coefficient, 0 when the second moment is below 1e-14, undefined below three
+/// values.
+fn skew(count: usize, m2: f64, m3: f64) -> Option<f64> {
     if count < 3 {
         return None;
     }
     let n = count as f64;
-    let mean = pairwise_sum(rows, present) / n;
-    let adjusted = |index: usize| {
-        if values[index].is_nan() {
-            0.0
-        } else {
-            values[index] - mean
-        }
-    };
     let zero_small = |value: f64| if value.abs() < 1e-14 { 0.0 } else { value };
-    let m2 = zero_small(pairwise_sum(rows, &|index| adjusted(index).powi(2)));
-    let m3 = zero_small(pairwise_sum(rows, &|index| {
-        let a = adjusted(index);
-        a * a * a
-    }));
+    let (m2, m3) = (zero_small(m2), zero_small(m3));
     if m2 == 0.0 {
         return Some(0.0);
     }
@@ -233,14 +253,14 @@ fn skew(rows: usize, count: usize, present: &impl Fn(usize) -> f64, values: &[f6
 
 /// The `q` quantile of sorted values with linear interpolation, computed as numpy's
 /// `percentile(method="linear")` does, including its way of interpolating.
-pub fn quantile_linear(sorted: &[(f64, u64)], q: f64) -> f64 {
+pub fn quantile_linear(sorted: &SortedNumbers, q: f64) -> f64 {
     let n = sorted.len();
     let position = n as f64 * q + (1.0 - q) - 1.0;
     let below = position.floor().clamp(0.0, (n - 1) as f64);
     let index = below as usize;
     let next = (index + 1).min(n - 1);
     let gamma = position - below;
-    let (a, b) = (sorted[index].0, sorted[next].0);
+    let (a, b) = (sorted.value(index), sorted.value(next));
     let difference = b - a;
     if gamma >= 0.5 {
         b - difference * (1.0 - gamma)
@@ -250,18 +270,19 @@ pub fn quantile_linear(sorted: &[(f64, u64)], q: f64) -> f64 {
 }
 
 /// Counts of finite values in [`HISTOGRAM_BINS`] equal-width bins between min and max.
-fn histogram(sorted: &[(f64, u64)]) -> Vec<u64> {
-    let finite: Vec<f64> = sorted
-        .iter()
-        .map(|&(value, _)| value)
-        .filter(|value| value.is_finite())
-        .collect();
-    let (Some(&min), Some(&max)) = (finite.first(), finite.last()) else {
+fn histogram(sorted: &SortedNumbers) -> Vec<u64> {
+    let mut finite = sorted.values().filter(|value| value.is_finite());
+    let Some(min) = finite.next() else {
         return Vec::new();
     };
+    let max = sorted
+        .values()
+        .rev()
+        .find(|value| value.is_finite())
+        .unwrap_or(min);
     let mut bins = vec![0u64; HISTOGRAM_BINS];
     let width = (max - min) / HISTOGRAM_BINS as f64;
-    for value in finite {
+    for value in std::iter::once(min).chain(finite) {
         let bin = if width > 0.0 {
             (((value - min) / width) as usize).min(HISTOGRAM_BINS - 1)
         } else {
@@ -270,6 +291,124 @@ fn histogram(sorted: &[(f64, u64)]) -> Vec<u64> {
         bins[bin] += 1;
     }
     bins
+}
+
+/// Integer ranges at most this wide are sorted by counting.
+const COUNTING_WIDTH: i64 = 1 << 16;
+
+/// Integers up to this magnitude are exact in a float64.
+const EXACT_INTEGER: i64 = 1 << 53;
+
+/// The present values of a number column in increasing order, each with its row. Rows of
+/// equal values are in increasing order, so that walking the rows of a group touches memory
+/// in order.
+///
+/// NOTE: rows are kept as u32 to save memory. Above 4,294,967,295 rows they wrap, so
+/// [`Self::rows_valid`] is false and correlations are left out.
+pub struct SortedNumbers {
+    /// Order-preserving keys of the values (see [`order_key`]) with their rows.
+    pairs: Vec<(u64, u32)>,
+    /// Whether every row fits in a u32.
+    pub rows_valid: bool,
+}
+
+impl SortedNumbers {
+    /// Sorts the values that are not NaN. `int_range` is the exact minimum and maximum of an
+    /// integer column; a narrow range is sorted by counting, in linear time.
+    pub fn new(values: &[f64], int_range: Option<(i64, i64)>) -> Self {
+        use rayon::prelude::*;
+
+        let rows_valid = values.len() <= u32::MAX as usize;
+        let narrow = int_range.filter(|&(min, max)| {
+            min >= -EXACT_INTEGER
+                && max <= EXACT_INTEGER
+                && max
+                    .checked_sub(min)
+                    .is_some_and(|width| width < COUNTING_WIDTH)
+        });
+        let pairs = match narrow {
+            Some((min, max)) => {
+                let bucket = |value: f64| (value as i64 - min) as usize;
+                let width = (max - min) as usize + 1;
+                let mut next = vec![0usize; width + 1];
+                for &value in values.iter().filter(|value| !value.is_nan()) {
+                    next[bucket(value) + 1] += 1;
+                }
+                for index in 1..=width {
+                    next[index] += next[index - 1];
+                }
+                let mut pairs = vec![(0u64, 0u32); next[width]];
+                for (row, &value) in values.iter().enumerate() {
+                    if !value.is_nan() {
+                        let slot = &mut next[bucket(value)];
+                        pairs[*slot] = (order_key(value), row as u32);
+                        *slot += 1;
+                    }
+                }
+                pairs
+            }
+            None => {
+                let mut pairs: Vec<(u64, u32)> = values
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, value)| !value.is_nan())
+                    .map(|(row, &value)| (order_key(value), row as u32))
+                    .collect();
+                pairs.par_sort_unstable();
+                pairs
+            }
+        };
+        Self { pairs, rows_valid }
+    }
+
+    /// Number of present values.
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Whether no value is present.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// The value at sorted position `index`.
+    pub fn value(&self, index: usize) -> f64 {
+        value_of_key(self.pairs[index].0)
+    }
+
+    /// The values, smallest first.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = f64> + '_ {
+        self.pairs.iter().map(|&(key, _)| value_of_key(key))
+    }
+
+    /// The rows of the values, in sorted order.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.pairs.iter().map(|&(_, row)| row)
+    }
+
+    /// Whether the value at sorted position `index` differs from the one before it.
+    pub fn starts_group(&self, index: usize) -> bool {
+        index == 0 || self.pairs[index].0 != self.pairs[index - 1].0
+    }
+}
+
+/// A key whose unsigned order is the numeric order of floats that are not NaN.
+fn order_key(value: f64) -> u64 {
+    let bits = value.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+fn value_of_key(key: u64) -> f64 {
+    let bits = if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    };
+    f64::from_bits(bits)
 }
 
 /// Hash of a missing value in row hashes.
@@ -291,7 +430,7 @@ mod tests {
         let mut column = NumericColumn::new(false);
         let series = Series::new("x".into(), values);
         column.ingest(&series).unwrap();
-        let sorted = column.sorted_with_rows();
+        let sorted = column.sorted();
         column.finish(&sorted)
     }
 
@@ -312,11 +451,12 @@ mod tests {
 
     #[test]
     fn quantiles_interpolate() {
-        let sorted: Vec<(f64, u64)> = [1.0, 2.0, 3.0, 4.0].iter().map(|&v| (v, 0)).collect();
+        let sorted = SortedNumbers::new(&[4.0, 2.0, 3.0, 1.0], None);
         assert_eq!(quantile_linear(&sorted, 0.25), 1.75);
         assert_eq!(quantile_linear(&sorted, 0.5), 2.5);
         assert_eq!(quantile_linear(&sorted, 0.75), 3.25);
-        assert_eq!(quantile_linear(&sorted[..1], 0.75), 1.0);
+        let one = SortedNumbers::new(&[1.0], None);
+        assert_eq!(quantile_linear(&one, 0.75), 1.0);
     }
 
     #[test]
@@ -336,6 +476,30 @@ mod tests {
         assert_eq!(stats.unique, 3);
         assert_eq!(stats.mean, Some(f64::INFINITY));
         assert!(stats.std.unwrap().is_nan());
+    }
+
+    /// Counting and comparison sorts give the same order, with rows of equal values in
+    /// increasing order, and keys keep the order of negative, zero and infinite values.
+    #[test]
+    fn sorts_agree() {
+        let values = [3.0, -2.0, f64::NAN, 3.0, 0.0, -2.0, 7.0, 3.0];
+        let counted = SortedNumbers::new(&values, Some((-2, 7)));
+        let compared = SortedNumbers::new(&values, None);
+        assert_eq!(counted.pairs, compared.pairs);
+        assert_eq!(
+            counted.values().collect::<Vec<_>>(),
+            [-2.0, -2.0, 0.0, 3.0, 3.0, 3.0, 7.0]
+        );
+        assert_eq!(counted.rows().collect::<Vec<_>>(), [1, 5, 4, 0, 3, 7, 6]);
+        assert!(counted.starts_group(2) && !counted.starts_group(4));
+
+        let floats = [f64::INFINITY, -0.5, f64::NEG_INFINITY, 0.0, 1e-300, -1e300];
+        let sorted = SortedNumbers::new(&floats, None);
+        let ordered: Vec<f64> = sorted.values().collect();
+        assert_eq!(
+            ordered,
+            [f64::NEG_INFINITY, -1e300, -0.5, 0.0, 1e-300, f64::INFINITY]
+        );
     }
 
     #[test]
