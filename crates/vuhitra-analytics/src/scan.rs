@@ -38,8 +38,8 @@ pub struct Chunk {
     pub rows: u64,
 }
 
-/// Where a data row starts, so that one row can be read again without reading the file from
-/// its start.
+/// The start of a data row, so that one row can be read again without reading the file
+/// from its start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RowMark {
     /// Byte offset of the record.

@@ -16,8 +16,8 @@ use vuhitra_analytics::{
 /// Rows of the table: enough distinct notes to spill, and some left after the spill.
 const ROWS: usize = SPILL_DISTINCT + 40_000;
 
-/// The note of each row. Notes are distinct except for two values that repeat only late in
-/// the table; one of them needs quotes in CSV and is not ASCII.
+/// Builds the note of each row. Notes are distinct except for two values that repeat only
+/// late in the table. One of them needs quotes in CSV and is not ASCII.
 fn notes() -> Vec<String> {
     let late_quoted = "say \"hi\", twice (é)".to_string();
     (0..ROWS)
@@ -97,7 +97,7 @@ fn column<'a>(profile: &'a Profile, name: &str) -> &'a ColumnStats {
         .unwrap_or_else(|| panic!("no column {name}"))
 }
 
-/// The top values of a column as (value, count) pairs.
+/// Returns the top values of a column as (value, count) pairs.
 fn top_values(profile: &Profile, name: &str) -> Vec<(Value, u64)> {
     column(profile, name)
         .top_values

@@ -63,7 +63,7 @@ pub struct CorrelationInput<'a> {
 #[derive(Debug, Default)]
 pub struct ValueOrder {
     rows: Vec<u32>,
-    /// Bit `i` is set when sorted position `i` holds a different value than position `i - 1`.
+    /// Bit `i` is set when sorted position `i` has a different value than position `i - 1`.
     group_starts: Vec<u64>,
 }
 
@@ -94,7 +94,8 @@ pub fn correlations(inputs: &[CorrelationInput<'_>]) -> (CorrelationMatrix, Corr
     let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (0..=i).map(move |j| (i, j))).collect();
 
     // Ranks over each column's own present values; a pair re-ranks a column only where the
-    // other column has missing values, which a bitmap small enough for the cache tells.
+    // other column has missing values. A bitmap of present rows, small enough for the CPU
+    // cache, gives that.
     let full_ranks: Vec<Vec<f64>> = inputs
         .par_iter()
         .map(|input| ranks_within(input.order, input.values.len(), |_| true))
@@ -226,7 +227,7 @@ fn spearman(
     })
 }
 
-/// One bit per row, set where the value is present.
+/// Builds a bitmap with one bit per row, set where the value is present.
 fn present_bits(values: &[f64]) -> Vec<u64> {
     let mut bits = vec![0u64; values.len().div_ceil(64)];
     for (row, value) in values.iter().enumerate() {

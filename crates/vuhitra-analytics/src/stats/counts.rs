@@ -9,9 +9,9 @@
 //!
 //! A column with few distinct values is counted in a hash map, which stays in the CPU cache.
 //! Once a column has more than [`SPILL_DISTINCT`] distinct values, a hash map of it no longer
-//! fits there and almost every insert waits for memory. Its counts then spill: each value is
-//! appended to one of [`PARTITIONS`] lists chosen by the top bits of its hash, which is a
-//! sequential write, and each list is sorted and merged on its own when it fills and at the
+//! fits there and almost every insert waits for memory. Its counts then spill. Each value is
+//! appended to one of [`PARTITIONS`] lists, chosen by the top bits of its hash, so that
+//! writes stay sequential. A list is sorted and merged when it fills, and once more at the
 //! end. The row-hash set works the same way from the start.
 
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -68,7 +68,7 @@ impl Hash128 {
         }
     }
 
-    /// The xxh3 hash of `bytes`.
+    /// Hashes `bytes` with xxh3.
     pub fn of(bytes: &[u8]) -> Self {
         Self::new(xxhash_rust::xxh3::xxh3_128(bytes))
     }
@@ -141,7 +141,7 @@ impl Hasher for PrehashedHasher {
 /// Hash map type for pre-hashed or small keys.
 pub type PrehashedMap<K, V> = HashMap<K, V, BuildHasherDefault<PrehashedHasher>>;
 
-/// What [`ValueCounts::add`] learned about the value it counted.
+/// The outcome of [`ValueCounts::add`] for the value it counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Added {
     /// Counted in the hash map: the value's count so far, and whether it is new.

@@ -366,33 +366,33 @@ impl SortedNumbers {
         self.pairs.len()
     }
 
-    /// Whether no value is present.
+    /// Returns whether no value is present.
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }
 
-    /// The value at sorted position `index`.
+    /// Returns the value at sorted position `index`.
     pub fn value(&self, index: usize) -> f64 {
         value_of_key(self.pairs[index].0)
     }
 
-    /// The values, smallest first.
+    /// Returns the values, smallest first.
     pub fn values(&self) -> impl DoubleEndedIterator<Item = f64> + '_ {
         self.pairs.iter().map(|&(key, _)| value_of_key(key))
     }
 
-    /// The rows of the values, in sorted order.
+    /// Returns the rows of the values, in sorted order.
     pub fn rows(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
         self.pairs.iter().map(|&(_, row)| row)
     }
 
-    /// Whether the value at sorted position `index` differs from the one before it.
+    /// Returns whether the value at sorted position `index` differs from the one before it.
     pub fn starts_group(&self, index: usize) -> bool {
         index == 0 || self.pairs[index].0 != self.pairs[index - 1].0
     }
 }
 
-/// A key whose unsigned order is the numeric order of floats that are not NaN.
+/// Maps a float that is not NaN to a key whose unsigned order is the numeric order.
 fn order_key(value: f64) -> u64 {
     let bits = value.to_bits();
     if bits >> 63 == 1 {
@@ -491,7 +491,8 @@ mod tests {
             [-2.0, -2.0, 0.0, 3.0, 3.0, 3.0, 7.0]
         );
         assert_eq!(counted.rows().collect::<Vec<_>>(), [1, 5, 4, 0, 3, 7, 6]);
-        assert!(counted.starts_group(2) && !counted.starts_group(4));
+        assert!(counted.starts_group(2));
+        assert!(!counted.starts_group(4));
 
         let floats = [f64::INFINITY, -0.5, f64::NEG_INFINITY, 0.0, 1e-300, -1e300];
         let sorted = SortedNumbers::new(&floats, None);
