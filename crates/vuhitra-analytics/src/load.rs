@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use polars::io::parquet::metadata::FileMetadataRef;
 use polars::prelude::*;
+use rayon::prelude::*;
 use tracing::debug;
 
 use crate::datetime::{parse_date, DateLayout};
@@ -899,22 +900,27 @@ impl LoadPlan {
 
     /// Converts a chunk as read to the planned storage types and applies the sample.
     fn type_chunk(&self, raw: &DataFrame, row_offset: u64) -> Result<DataFrame> {
-        let mut columns = Vec::with_capacity(self.columns.len());
-        for (position, plan) in self.columns.iter().enumerate() {
-            let column = match &self.source {
-                PlanSource::Csv { .. } => raw.column(plan.name.as_str()),
-                PlanSource::Frame { .. } => Ok(&raw.columns()[plan.index]),
-                // These chunks are read with the planned columns only, in plan order.
-                PlanSource::Parquet { .. } | PlanSource::Ndjson { .. } => {
-                    raw.columns().get(position).ok_or_else(
-                        || polars_err!(ColumnNotFound: "{} (column {})", plan.name, position + 1),
-                    )
+        let columns = self
+            .columns
+            .par_iter()
+            .enumerate()
+            .map(|(position, plan)| {
+                let column = match &self.source {
+                    PlanSource::Csv { .. } => raw.column(plan.name.as_str()),
+                    PlanSource::Frame { .. } => Ok(&raw.columns()[plan.index]),
+                    // These chunks are read with the planned columns only, in plan order.
+                    PlanSource::Parquet { .. } | PlanSource::Ndjson { .. } => {
+                        raw.columns().get(position).ok_or_else(|| {
+                            polars_err!(ColumnNotFound: "{} (column {})", plan.name, position + 1)
+                        })
+                    }
                 }
-            }
-            .map_err(|error| AnalyticsError::polars("selecting a column", error))?;
-            let series = convert_column(column.as_materialized_series(), plan, &self.na_values)?;
-            columns.push(series.with_name(plan.name.as_str().into()).into_column());
-        }
+                .map_err(|error| AnalyticsError::polars("selecting a column", error))?;
+                let series =
+                    convert_in_pieces(column.as_materialized_series(), plan, &self.na_values)?;
+                Ok(series.with_name(plan.name.as_str().into()).into_column())
+            })
+            .collect::<Result<Vec<Column>>>()?;
         let frame = DataFrame::new(raw.height(), columns)
             .map_err(|error| AnalyticsError::polars("assembling a typed chunk", error))?;
 
@@ -1001,6 +1007,33 @@ impl LoadPlan {
             .map_err(|error| AnalyticsError::polars("reading text", error))?;
         Ok(text.get(0).unwrap_or_default().to_string())
     }
+}
+
+/// Rows converted together by one task of [`convert_in_pieces`].
+const CONVERT_PIECE: usize = 1 << 16;
+
+/// Converts a column with [`convert_column`], in pieces of [`CONVERT_PIECE`] rows spread over
+/// every core, since parsing dates and booleans from text is the slow part of a conversion.
+fn convert_in_pieces(series: &Series, plan: &ColumnPlan, na_values: &[String]) -> Result<Series> {
+    if series.len() <= 2 * CONVERT_PIECE {
+        return convert_column(series, plan, na_values);
+    }
+    let pieces = (0..series.len().div_ceil(CONVERT_PIECE))
+        .into_par_iter()
+        .map(|piece| {
+            let rows = series.slice((piece * CONVERT_PIECE) as i64, CONVERT_PIECE);
+            convert_column(&rows, plan, na_values)
+        })
+        .collect::<Result<Vec<Series>>>()?;
+
+    let mut pieces = pieces.into_iter();
+    let mut converted = pieces.next().expect("a long column has pieces");
+    for piece in pieces {
+        converted
+            .append(&piece)
+            .map_err(|error| AnalyticsError::polars("joining converted pieces", error))?;
+    }
+    Ok(converted)
 }
 
 /// Converts one column to its storage type: Int64, Float64, Boolean, Date, Datetime(ms) or
