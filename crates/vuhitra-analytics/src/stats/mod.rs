@@ -25,8 +25,8 @@ use text::TextColumn;
 /// Reads the text of single cells again: a profile needs it for a top value whose text was
 /// not kept while counting (see [`text`]).
 pub trait CellSource: Sync {
-    /// The text of column number `column` (in profile order) at each of `rows` (counted from
-    /// 0 among the rows given to the profiler).
+    /// Reads the text of column number `column` (in profile order) at each of `rows`, counted
+    /// from 0 among the rows given to the profiler.
     fn texts(&self, column: usize, rows: &[u64]) -> Result<Vec<String>>;
 }
 

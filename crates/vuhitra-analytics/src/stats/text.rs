@@ -4,8 +4,7 @@
 //! Distinct values are counted by their 128-bit xxh3 hash, so memory grows with the number of
 //! distinct values (about 24 to 48 bytes each) and not with their length. While the counts
 //! are in a hash map, the text of a value is kept once it repeats, or when it is among the
-//! first `top_k` distinct values; those are the only values that can be reported as top
-//! values. Once the counts spill (see [`crate::stats::counts`]), a repeat can no longer be
+//! first `top_k` distinct values. Only those values can be reported as top values. Once the counts spill (see [`crate::stats::counts`]), a repeat can no longer be
 //! seen as it happens, so the text of a top value first seen after the spill is read again
 //! from its first row through a [`CellSource`].
 
