@@ -27,7 +27,7 @@ use crate::ndjson::{self, JsonKind, LineChunk};
 use crate::options::{Encoding, InputFormat, LoadOptions};
 use crate::parquet::{self, RowSpan};
 use crate::progress::Progress;
-use crate::scan::{latin1_to_utf8, read_field, read_range, scan_csv, Chunk, RowMark, ScanSettings};
+use crate::scan::{latin1_to_utf8, read_field, scan_csv, Chunk, RowMark, ScanSettings};
 use crate::sniff::{sniff_dialect, Dialect, SNIFF_BYTES};
 use crate::stats::CellSource;
 
@@ -218,6 +218,7 @@ fn plan_csv(
         limit_rows: options.limit_rows,
         chunk_bytes: options.chunk_bytes.max(1),
         parallel_bytes: options.parallel_scan_bytes,
+        split_plain_lines: true,
     };
     let scan = scan_csv(path, &settings, progress)?;
     debug!(
@@ -733,7 +734,7 @@ impl LoadPlan {
                 all_names, chunks, ..
             } => {
                 let path = &self.info.path;
-                let mut file = File::open(path).map_err(|source| AnalyticsError::Io {
+                let file = File::open(path).map_err(|source| AnalyticsError::Io {
                     path: path.clone(),
                     source,
                 })?;
@@ -745,7 +746,7 @@ impl LoadPlan {
                 );
                 for chunk in chunks {
                     let started = std::time::Instant::now();
-                    let raw = self.read_csv_chunk(&mut file, all_names, chunk)?;
+                    let raw = self.read_csv_chunk(&file, all_names, chunk)?;
                     parsing += started.elapsed();
 
                     let started = std::time::Instant::now();
@@ -816,25 +817,23 @@ impl LoadPlan {
 
     fn read_csv_chunk(
         &self,
-        file: &mut File,
+        file: &File,
         all_names: &[String],
         chunk: &Chunk,
     ) -> Result<DataFrame> {
         let path = &self.info.path;
-        let mut bytes =
-            read_range(file, chunk.start, chunk.end).map_err(|source| AnalyticsError::Io {
-                path: path.clone(),
-                source,
-            })?;
+        let map = map_range(path, file, chunk.start, chunk.end)?;
+        let mut bytes: &[u8] = &map;
         // A chunk may start with the `\n` of the previous record's `\r\n`.
         let leading = bytes
             .iter()
             .take_while(|&&b| b == b'\n' || b == b'\r')
             .count();
-        bytes.drain(..leading);
-        if self.encoding == Encoding::Latin1 {
-            bytes = latin1_to_utf8(bytes);
-        }
+        bytes = &bytes[leading..];
+        let bytes: std::borrow::Cow<'_, [u8]> = match self.encoding {
+            Encoding::Utf8 => bytes.into(),
+            Encoding::Latin1 => latin1_to_utf8(bytes.to_vec()).into(),
+        };
 
         let selected: std::collections::HashMap<usize, StorageKind> = self
             .columns
@@ -1007,6 +1006,39 @@ impl LoadPlan {
             .map_err(|error| AnalyticsError::polars("reading text", error))?;
         Ok(text.get(0).unwrap_or_default().to_string())
     }
+}
+
+/// Maps the bytes `[start, end)` of a delimited file into memory, so that Polars reads a
+/// chunk without a copy. Each chunk has its own map, unmapped when it is parsed, so that the
+/// file's pages do not add up in the resident memory of the process.
+fn map_range(path: &Path, file: &File, start: u64, end: u64) -> Result<memmap2::Mmap> {
+    let io_error = |source| AnalyticsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let length = file.metadata().map_err(io_error)?.len();
+    if length < end {
+        return Err(AnalyticsError::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "the file has {length} bytes where the first pass read {end}; it changed \
+                 while it was read, so analyze it again"
+            ),
+        });
+    }
+    // SAFETY: the map is only read, and the file was checked to hold the whole range. A
+    // program that truncates the file while a chunk is parsed makes the read fault: that is
+    // the known risk of reading through a map, which Polars takes too when it reads a file.
+    let map = unsafe {
+        memmap2::MmapOptions::new()
+            .offset(start)
+            .len((end - start) as usize)
+            .map(file)
+    }
+    .map_err(io_error)?;
+    // The advice only asks the kernel to read ahead, so its failure is ignored.
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(map)
 }
 
 /// Rows converted together by one task of [`convert_in_pieces`].

@@ -18,8 +18,9 @@ use crate::progress::Progress;
 use crate::sniff::Dialect;
 use tracing::debug;
 
-/// Bytes read from the file per call.
-const READ_BLOCK: usize = 1 << 20;
+/// Bytes read from the file per call. Unit tests read small blocks, so that records cross
+/// block ends.
+const READ_BLOCK: usize = if cfg!(test) { 61 } else { 1 << 20 };
 
 /// Bytes between two [`RowMark`]s.
 const MARK_BYTES: u64 = 1 << 20;
@@ -79,6 +80,9 @@ pub struct ScanSettings<'a> {
     pub chunk_bytes: usize,
     /// Files with at least this many bytes of data are scanned by several threads.
     pub parallel_bytes: u64,
+    /// Whether lines without quotes are split directly rather than by csv-core (see
+    /// [`scan_segment`]). Both give the same scan, so turning it off only makes the pass slower.
+    pub split_plain_lines: bool,
 }
 
 /// Runs the first pass over the delimited file at `path`.
@@ -229,9 +233,133 @@ struct Segment {
     last_record_ended_by_eof: bool,
 }
 
+/// The progress of the scan through a segment: offsets and the chunk being filled.
+struct Position {
+    /// Byte offset just past the input consumed so far.
+    offset: u64,
+    /// Byte offset of the record being read.
+    record_start: u64,
+    /// Byte offset of the first record of the current chunk.
+    chunk_start: u64,
+    /// Records in the current chunk.
+    chunk_rows: u64,
+}
+
+impl Segment {
+    /// Takes the record that ends at `position.offset`: counts it as a data row (or as a
+    /// ragged row when it has the wrong number of fields), observes its fields, and closes a
+    /// chunk or sets a mark when enough bytes have passed. Returns whether the scan stops
+    /// here, at the row limit or at the segment's stop.
+    #[allow(clippy::too_many_arguments)]
+    fn take_record<'f>(
+        &mut self,
+        position: &mut Position,
+        settings: &ScanSettings<'_>,
+        stop: Option<u64>,
+        ended_by_eof: bool,
+        field_count: usize,
+        fields: impl Iterator<Item = &'f [u8]>,
+    ) -> bool {
+        let offset = position.offset;
+        self.last_record_start = position.record_start;
+        self.last_record_ended_by_eof = ended_by_eof;
+        self.end = offset;
+
+        if field_count != self.shapes.len() {
+            if self.ragged.len() < RAGGED_ROWS_LISTED {
+                self.ragged.push((position.record_start, field_count));
+            }
+            self.ragged_total += 1;
+        } else {
+            for ((field, shape), missing) in fields
+                .zip(self.shapes.iter_mut())
+                .zip(self.missing.iter_mut())
+            {
+                if is_missing(field, settings.na_values) {
+                    *missing += 1;
+                } else {
+                    shape.observe(field);
+                }
+            }
+            self.rows += 1;
+            position.chunk_rows += 1;
+            let last_mark = self.marks.last().map_or(0, |mark| mark.offset);
+            if offset - last_mark >= MARK_BYTES {
+                self.marks.push(RowMark {
+                    offset,
+                    row: self.rows,
+                });
+            }
+        }
+        position.record_start = offset;
+
+        if offset - position.chunk_start >= settings.chunk_bytes as u64 && position.chunk_rows > 0 {
+            self.chunks.push(Chunk {
+                start: position.chunk_start,
+                end: offset,
+                rows: position.chunk_rows,
+            });
+            position.chunk_start = offset;
+            position.chunk_rows = 0;
+        }
+        let limit_reached = settings.limit_rows.is_some_and(|limit| self.rows >= limit);
+        let past_stop = stop.is_some_and(|stop| offset + 1 >= stop);
+        limit_reached || past_stop
+    }
+
+    /// Takes the whole lines at the front of `input` that hold no quote and no `\r`, which
+    /// need no CSV state machine: each such line is one record, split at the delimiter. The
+    /// caller must be at a record boundary. Stops before an empty line, which csv-core skips,
+    /// and before the line a quote or `\r` is in, both left to csv-core.
+    ///
+    /// Returns the bytes taken and whether the scan stops (see [`Segment::take_record`]).
+    fn take_plain_lines(
+        &mut self,
+        position: &mut Position,
+        settings: &ScanSettings<'_>,
+        stop: Option<u64>,
+        input: &[u8],
+        delimiters: &mut Vec<usize>,
+    ) -> (usize, bool) {
+        let plain = memchr::memchr2(settings.dialect.quote, b'\r', input).unwrap_or(input.len());
+        let Some(last_break) = memchr::memrchr(b'\n', &input[..plain]) else {
+            return (0, false);
+        };
+        let delimiter = settings.dialect.delimiter;
+        let mut line_start = 0;
+        for line_end in memchr::memchr_iter(b'\n', &input[..=last_break]) {
+            let line = &input[line_start..line_end];
+            if line.is_empty() {
+                break;
+            }
+            delimiters.clear();
+            delimiters.extend(memchr::memchr_iter(delimiter, line));
+            delimiters.push(line.len());
+            let mut field_start = 0;
+            let fields = delimiters.iter().map(|&end| {
+                let field = &line[field_start..end];
+                field_start = end + 1;
+                field
+            });
+
+            position.offset += (line_end + 1 - line_start) as u64;
+            line_start = line_end + 1;
+            if self.take_record(position, settings, stop, false, delimiters.len(), fields) {
+                return (line_start, true);
+            }
+        }
+        (line_start, false)
+    }
+}
+
 /// Scans records from `start` (a record boundary) until the first record that ends at or
 /// after `stop - 1`, or to the end of the file. With `columns` unset, only the first record
 /// is read and returned in `first_record`.
+///
+/// Lines without quotes or `\r` are split directly ([`Segment::take_plain_lines`]); csv-core
+/// reads the rest. The two agree on every record: the direct split only starts where
+/// csv-core would be at the start of a record, and only takes lines csv-core would read the
+/// same way.
 fn scan_segment(
     path: &Path,
     settings: &ScanSettings<'_>,
@@ -271,12 +399,18 @@ fn scan_segment(
     ];
     let mut output = vec![0u8; 64 * 1024];
     let mut ends = vec![0usize; 256];
+    let mut delimiters = Vec::with_capacity(256);
     let (mut out_len, mut ends_len) = (0usize, 0usize);
-    let mut offset = start;
-    let mut record_start = start;
-    let mut chunk_start = start;
-    let mut chunk_rows = 0u64;
+    let mut position = Position {
+        offset: start,
+        record_start: start,
+        chunk_start: start,
+        chunk_rows: 0,
+    };
     let mut at_eof = false;
+    // Whether csv-core stands at the start of a record, so that plain lines may be split
+    // without it.
+    let mut at_record_start = columns.is_some() && settings.split_plain_lines;
     if columns.is_some() {
         segment.marks.push(RowMark {
             offset: start,
@@ -309,6 +443,16 @@ fn scan_segment(
 
         let mut input = &block[..filled];
         loop {
+            if at_record_start {
+                let (taken, stopped) =
+                    segment.take_plain_lines(&mut position, settings, stop, input, &mut delimiters);
+                if stopped {
+                    break 'read;
+                }
+                at_record_start = taken == input.len();
+                input = &input[taken..];
+            }
+
             // csv-core reads an empty input as the end of the file, so an exhausted block
             // must be refilled first.
             if input.is_empty() && !at_eof {
@@ -317,8 +461,9 @@ fn scan_segment(
             let flushing = at_eof && input.is_empty();
             let (result, consumed, written, ended) =
                 reader.read_record(input, &mut output[out_len..], &mut ends[ends_len..]);
+            let ended_at_break = consumed > 0 && input[consumed - 1] == b'\n';
             input = &input[consumed..];
-            offset += consumed as u64;
+            position.offset += consumed as u64;
             out_len += written;
             ends_len += ended;
             match result {
@@ -328,72 +473,40 @@ fn scan_segment(
                 ReadRecordResult::Record => {
                     let data = &output[..out_len];
                     let field_ends = &ends[..ends_len];
-                    segment.last_record_start = record_start;
-                    segment.last_record_ended_by_eof = flushing;
-                    segment.end = offset;
-
                     if columns.is_none() {
+                        segment.last_record_start = position.record_start;
+                        segment.last_record_ended_by_eof = flushing;
+                        segment.end = position.offset;
                         segment.first_record =
                             Some(field_slices(data, field_ends).map(<[u8]>::to_vec).collect());
                         break 'read;
                     }
-                    if field_ends.len() != width {
-                        if segment.ragged.len() < RAGGED_ROWS_LISTED {
-                            segment.ragged.push((record_start, field_ends.len()));
-                        }
-                        segment.ragged_total += 1;
-                    } else {
-                        for ((field, shape), missing) in field_slices(data, field_ends)
-                            .zip(segment.shapes.iter_mut())
-                            .zip(segment.missing.iter_mut())
-                        {
-                            if is_missing(field, settings.na_values) {
-                                *missing += 1;
-                            } else {
-                                shape.observe(field);
-                            }
-                        }
-                        segment.rows += 1;
-                        chunk_rows += 1;
-                        let last_mark = segment.marks.last().map_or(start, |mark| mark.offset);
-                        if offset - last_mark >= MARK_BYTES {
-                            segment.marks.push(RowMark {
-                                offset,
-                                row: segment.rows,
-                            });
-                        }
-                    }
-                    record_start = offset;
-                    out_len = 0;
-                    ends_len = 0;
-
-                    if offset - chunk_start >= settings.chunk_bytes as u64 && chunk_rows > 0 {
-                        segment.chunks.push(Chunk {
-                            start: chunk_start,
-                            end: offset,
-                            rows: chunk_rows,
-                        });
-                        chunk_start = offset;
-                        chunk_rows = 0;
-                    }
-                    let limit_reached = settings
-                        .limit_rows
-                        .is_some_and(|limit| segment.rows >= limit);
-                    let past_stop = stop.is_some_and(|stop| offset + 1 >= stop);
-                    if limit_reached || past_stop {
+                    let fields = field_slices(data, field_ends);
+                    if segment.take_record(
+                        &mut position,
+                        settings,
+                        stop,
+                        flushing,
+                        field_ends.len(),
+                        fields,
+                    ) {
                         break 'read;
                     }
+                    out_len = 0;
+                    ends_len = 0;
+                    // After a record ended by `\n`, csv-core is at the start of the next.
+                    at_record_start = ended_at_break && settings.split_plain_lines;
                 }
                 ReadRecordResult::End => break 'read,
             }
         }
     }
 
-    if chunk_rows > 0 {
+    if position.chunk_rows > 0 {
         segment.chunks.push(Chunk {
-            start: chunk_start,
-            end: record_start,
-            rows: chunk_rows,
+            start: position.chunk_start,
+            end: position.record_start,
+            rows: position.chunk_rows,
         });
     }
     Ok(segment)
@@ -769,6 +882,84 @@ mod tests {
             limit_rows: None,
             chunk_bytes: 1 << 20,
             parallel_bytes: 0,
+            split_plain_lines: true,
+        }
+    }
+
+    /// Everything a scan found, or its error, as text to compare.
+    fn scan_outcome(path: &Path, settings: &ScanSettings<'_>) -> String {
+        match scan_csv(path, settings, &NoProgress) {
+            Ok(scan) => format!("{scan:?}"),
+            Err(error) => format!("error: {error}"),
+        }
+    }
+
+    #[test]
+    fn plain_lines_split_as_csv_core_reads_them() {
+        const PIECES: [&str; 16] = [
+            "1",
+            "-2.5",
+            "abc",
+            "007",
+            "",
+            "NA",
+            "true",
+            "2024-01-31",
+            ",",
+            ",",
+            ",",
+            "\n",
+            "\n",
+            "\r\n",
+            "\"q,\"\"x\"",
+            "\r",
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mixed.csv");
+        let na_values = vec!["NA".to_string()];
+        let mut state = 7u64;
+        let mut next = |limit: u64| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) % limit
+        };
+
+        for case in 0..400 {
+            let mut text = String::from("a,b,c\n");
+            let rows = next(40);
+            for _ in 0..rows {
+                // Mostly well-formed rows of three fields, sometimes a random piece anywhere.
+                for field in 0..3 {
+                    if field > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(PIECES[next(9) as usize]);
+                    if next(12) == 0 {
+                        text.push_str(PIECES[next(PIECES.len() as u64) as usize]);
+                    }
+                }
+                text.push('\n');
+            }
+            if next(3) == 0 {
+                text.pop();
+            }
+            std::fs::write(&path, &text).unwrap();
+
+            let mut direct = settings(&na_values);
+            direct.chunk_bytes = 1 + next(200) as usize;
+            direct.limit_rows = (next(4) == 0).then(|| next(30));
+            direct.parallel_bytes = if next(2) == 0 { 0 } else { u64::MAX };
+            let csv_core_only = ScanSettings {
+                split_plain_lines: false,
+                ..direct
+            };
+            assert_eq!(
+                scan_outcome(&path, &direct),
+                scan_outcome(&path, &csv_core_only),
+                "case {case}: {text:?}"
+            );
         }
     }
 
