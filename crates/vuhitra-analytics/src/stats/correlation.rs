@@ -69,34 +69,46 @@ pub struct ValueOrder {
 
 impl ValueOrder {
     /// Takes the order of sorted values.
-    pub fn new(sorted: &SortedNumbers) -> Self {
-        let mut group_starts = vec![0u64; sorted.len().div_ceil(64)];
-        for index in 0..sorted.len() {
-            if sorted.starts_group(index) {
-                group_starts[index / 64] |= 1 << (index % 64);
-            }
-        }
-        Self {
-            rows: sorted.rows().collect(),
-            group_starts,
-        }
+    pub fn new(sorted: SortedNumbers) -> Self {
+        let (rows, group_starts) = sorted.into_rows_and_groups();
+        Self { rows, group_starts }
     }
 
-    fn starts_group(&self, index: usize) -> bool {
-        self.group_starts[index / 64] >> (index % 64) & 1 == 1
+    /// Returns the sorted position where the group after the one containing `index` starts,
+    /// or the number of values when no group follows.
+    fn next_group(&self, index: usize) -> usize {
+        let after = index + 1;
+        let mut word = after / 64;
+        if word >= self.group_starts.len() {
+            return self.rows.len();
+        }
+        // Bits at or after `after` in its word, then whole words until one has a start.
+        let mut bits = self.group_starts[word] & (u64::MAX << (after % 64));
+        while bits == 0 {
+            word += 1;
+            if word == self.group_starts.len() {
+                return self.rows.len();
+            }
+            bits = self.group_starts[word];
+        }
+        (word * 64 + bits.trailing_zeros() as usize).min(self.rows.len())
     }
 }
+
+/// Rows per block of the sums in [`pearson_of_pairs`]: a block of every column read fits in
+/// the CPU cache, so each column is read from memory once per pass whatever the pair count.
+const PEARSON_BLOCK: usize = 1 << 13;
 
 /// Computes the Pearson and Spearman matrices of the given columns.
 pub fn correlations(inputs: &[CorrelationInput<'_>]) -> (CorrelationMatrix, CorrelationMatrix) {
     let k = inputs.len();
     let columns: Vec<String> = inputs.iter().map(|input| input.name.to_string()).collect();
-    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (0..=i).map(move |j| (i, j))).collect();
+    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (0..i).map(move |j| (i, j))).collect();
 
     // Ranks over each column's own present values; a pair re-ranks a column only where the
     // other column has missing values. A bitmap of present rows, small enough for the CPU
     // cache, gives that.
-    let full_ranks: Vec<Vec<f64>> = inputs
+    let full_ranks: Vec<Vec<u32>> = inputs
         .par_iter()
         .map(|input| ranks_within(input.order, input.values.len(), |_| true))
         .collect();
@@ -115,29 +127,49 @@ pub fn correlations(inputs: &[CorrelationInput<'_>]) -> (CorrelationMatrix, Corr
             }
         })
         .collect();
-
-    let results: Vec<(Option<f64>, Option<f64>)> = pairs
+    let is_present = |bits: &[u64], row: usize| bits[row / 64] >> (row % 64) & 1 == 1;
+    // Column `column` ranked within the rows where `other` is present, for the pairs that
+    // need it.
+    let reranked: Vec<[Option<Vec<u32>>; 2]> = pairs
         .par_iter()
         .map(|&(i, j)| {
-            if i == j {
-                let itself = self_correlation(&inputs[i]);
-                return (itself, itself);
-            }
-            let rank_i = (!has_missing[j]).then(|| full_ranks[i].as_slice());
-            let rank_j = (!has_missing[i]).then(|| full_ranks[j].as_slice());
-            (
-                pearson(&inputs[i], &inputs[j]),
-                spearman(
-                    (&inputs[i], &present[i], rank_i),
-                    (&inputs[j], &present[j], rank_j),
-                ),
-            )
+            let rerank = |column: usize, other: usize| {
+                has_missing[other].then(|| {
+                    let order = inputs[column].order;
+                    let rows = inputs[column].values.len();
+                    ranks_within(order, rows, |row| is_present(&present[other], row))
+                })
+            };
+            [rerank(i, j), rerank(j, i)]
         })
         .collect();
 
+    // Pearson on the values, and Spearman as Pearson on the ranks, of every pair at once.
+    let values: Vec<(&[f64], &[f64])> = pairs
+        .iter()
+        .map(|&(i, j)| (inputs[i].values, inputs[j].values))
+        .collect();
+    let pearson_results = pearson_of_pairs(&values, |value| (!value.is_nan()).then_some(value));
+    let ranks: Vec<(&[u32], &[u32])> = pairs
+        .iter()
+        .zip(&reranked)
+        .map(|(&(i, j), [rank_i, rank_j])| {
+            (
+                rank_i.as_deref().unwrap_or(&full_ranks[i]),
+                rank_j.as_deref().unwrap_or(&full_ranks[j]),
+            )
+        })
+        .collect();
+    let spearman_results = pearson_of_pairs(&ranks, |rank| (rank != 0).then(|| f64::from(rank)));
+
     let mut pearson_values = vec![vec![None; k]; k];
     let mut spearman_values = vec![vec![None; k]; k];
-    for (&(i, j), (p, s)) in pairs.iter().zip(results) {
+    for (i, input) in inputs.iter().enumerate() {
+        let itself = self_correlation(input);
+        pearson_values[i][i] = itself;
+        spearman_values[i][i] = itself;
+    }
+    for ((&(i, j), p), s) in pairs.iter().zip(pearson_results).zip(spearman_results) {
         pearson_values[i][j] = p;
         pearson_values[j][i] = p;
         spearman_values[i][j] = s;
@@ -163,68 +195,83 @@ fn self_correlation(x: &CorrelationInput<'_>) -> Option<f64> {
     (spread > 0.0 && spread.is_finite()).then_some(1.0)
 }
 
-fn pearson(x: &CorrelationInput<'_>, y: &CorrelationInput<'_>) -> Option<f64> {
-    let both = |row: usize| !x.values[row].is_nan() && !y.values[row].is_nan();
-    pearson_on(x.values, y.values, both)
-}
+/// Three sums over one block of a pair of series; the `usize` is the pair's index.
+type BlockSums<'a, T> = dyn Fn(&[T], &[T], usize) -> [f64; 3] + Sync + 'a;
 
-/// Pearson's r of the rows accepted by `keep`, with a two-pass computation.
-fn pearson_on(x: &[f64], y: &[f64], keep: impl Fn(usize) -> bool) -> Option<f64> {
-    let mut n = 0usize;
-    let (mut sum_x, mut sum_y) = (0.0, 0.0);
-    for row in 0..x.len() {
-        if keep(row) {
-            n += 1;
-            sum_x += x[row];
-            sum_y += y[row];
+/// Pearson's r of each pair of equally long series, over the rows where `value` gives both a
+/// number, with a two-pass computation: means first, then the centred sums of squares and
+/// products.
+///
+/// Both passes go block by block ([`PEARSON_BLOCK`] rows, blocks spread over the cores) and
+/// take every pair within a block, so each series is read from memory once per pass. Block
+/// sums are added in block order, so the result does not depend on the number of threads.
+pub fn pearson_of_pairs<T: Copy + Sync>(
+    pairs: &[(&[T], &[T])],
+    value: impl Fn(T) -> Option<f64> + Sync,
+) -> Vec<Option<f64>> {
+    let rows = pairs.first().map_or(0, |pair| pair.0.len());
+    let blocks = rows.div_ceil(PEARSON_BLOCK);
+    let block_sums = |sums: &BlockSums<'_, T>| {
+        let partial: Vec<Vec<[f64; 3]>> = (0..blocks)
+            .into_par_iter()
+            .map(|block| {
+                let start = block * PEARSON_BLOCK;
+                let end = (start + PEARSON_BLOCK).min(rows);
+                pairs
+                    .iter()
+                    .enumerate()
+                    .map(|(pair, (x, y))| sums(&x[start..end], &y[start..end], pair))
+                    .collect()
+            })
+            .collect();
+        let mut totals = vec![[0.0; 3]; pairs.len()];
+        for block in partial {
+            for (total, part) in totals.iter_mut().zip(block) {
+                for (sum, value) in total.iter_mut().zip(part) {
+                    *sum += value;
+                }
+            }
         }
-    }
-    if n < 2 {
-        return None;
-    }
-    let (mean_x, mean_y) = (sum_x / n as f64, sum_y / n as f64);
-    let (mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0);
-    for row in 0..x.len() {
-        if keep(row) {
-            let (dx, dy) = (x[row] - mean_x, y[row] - mean_y);
-            sxx += dx * dx;
-            syy += dy * dy;
-            sxy += dx * dy;
-        }
-    }
-    let divisor = (sxx * syy).sqrt();
-    (divisor != 0.0 && divisor.is_finite()).then(|| sxy / divisor)
-}
-
-/// One side of a Spearman pair: the column, its bitmap of present rows (empty when none is
-/// missing) and its ranks when they are already valid for the pair's rows.
-type SpearmanSide<'a> = (&'a CorrelationInput<'a>, &'a [u64], Option<&'a [f64]>);
-
-/// Spearman's rho of a pair.
-fn spearman(
-    (x, present_x, known_x): SpearmanSide<'_>,
-    (y, present_y, known_y): SpearmanSide<'_>,
-) -> Option<f64> {
-    let is_present = |bits: &[u64], row: usize| bits[row / 64] >> (row % 64) & 1 == 1;
-    let computed_x;
-    let rank_x = match known_x {
-        Some(ranks) => ranks,
-        None => {
-            computed_x = ranks_within(x.order, x.values.len(), |row| is_present(present_y, row));
-            computed_x.as_slice()
-        }
+        totals
     };
-    let computed_y;
-    let rank_y = match known_y {
-        Some(ranks) => ranks,
-        None => {
-            computed_y = ranks_within(y.order, y.values.len(), |row| is_present(present_x, row));
-            computed_y.as_slice()
+
+    let counts_and_sums = block_sums(&|x, y, _| {
+        let mut sums = [0.0; 3];
+        for (&a, &b) in x.iter().zip(y) {
+            if let (Some(a), Some(b)) = (value(a), value(b)) {
+                sums[0] += 1.0;
+                sums[1] += a;
+                sums[2] += b;
+            }
         }
-    };
-    pearson_on(rank_x, rank_y, |row| {
-        !rank_x[row].is_nan() && !rank_y[row].is_nan()
-    })
+        sums
+    });
+    let means: Vec<(f64, f64)> = counts_and_sums
+        .iter()
+        .map(|&[n, sum_x, sum_y]| (sum_x / n, sum_y / n))
+        .collect();
+    let products = block_sums(&|x, y, pair| {
+        let (mean_x, mean_y) = means[pair];
+        let mut sums = [0.0; 3];
+        for (&a, &b) in x.iter().zip(y) {
+            if let (Some(a), Some(b)) = (value(a), value(b)) {
+                let (dx, dy) = (a - mean_x, b - mean_y);
+                sums[0] += dx * dx;
+                sums[1] += dy * dy;
+                sums[2] += dx * dy;
+            }
+        }
+        sums
+    });
+
+    counts_and_sums
+        .iter()
+        .zip(products)
+        .map(|(&[n, _, _], [sxx, syy, sxy])| {
+            let divisor = (sxx * syy).sqrt();
+            (n >= 2.0 && divisor != 0.0 && divisor.is_finite()).then(|| sxy / divisor)
+        })
+        .collect()
 }
 
 /// Builds a bitmap with one bit per row, set where the value is present.
@@ -238,34 +285,32 @@ fn present_bits(values: &[f64]) -> Vec<u64> {
     bits
 }
 
-/// Average ranks (1-based), among the rows that pass `keep`, of a column's present values;
-/// NaN for other rows.
-fn ranks_within(order: &ValueOrder, rows: usize, keep: impl Fn(usize) -> bool) -> Vec<f64> {
-    let mut ranks = vec![f64::NAN; rows];
-    let mut rank = 0usize;
-    let mut index = 0usize;
-    let mut group: Vec<usize> = Vec::new();
-    while index < order.rows.len() {
-        group.clear();
-        loop {
-            let row = order.rows[index] as usize;
-            if keep(row) {
-                group.push(row);
-            }
-            index += 1;
-            if index == order.rows.len() || order.starts_group(index) {
-                break;
-            }
-        }
-        if group.is_empty() {
+/// Average ranks (1-based), among the rows that pass `keep`, of a column's present values.
+///
+/// Ranks are returned doubled, as u32: twice an average rank is a whole number, and 0 (no
+/// rank) marks the other rows. Pearson's r of doubled ranks is that of the ranks to the bit,
+/// since doubling is exact in floating point; a u32 takes half the memory of an f64.
+fn ranks_within(order: &ValueOrder, rows: usize, keep: impl Fn(usize) -> bool) -> Vec<u32> {
+    let mut ranks = vec![0u32; rows];
+    let mut rank = 0u32;
+    let mut start = 0usize;
+    while start < order.rows.len() {
+        let end = order.next_group(start);
+        let group = &order.rows[start..end];
+        start = end;
+
+        // Ranks rank+1 ..= rank+kept_rows share their mean, (2 * rank + kept_rows + 1) / 2.
+        let kept_rows = group.iter().filter(|&&row| keep(row as usize)).count() as u32;
+        if kept_rows == 0 {
             continue;
         }
-        // Ranks rank+1 ..= rank+len share their mean.
-        let average = rank as f64 + (group.len() as f64 + 1.0) / 2.0;
-        for &row in &group {
-            ranks[row] = average;
+        let doubled = 2 * rank + kept_rows + 1;
+        for &row in group {
+            if kept_rows as usize == group.len() || keep(row as usize) {
+                ranks[row as usize] = doubled;
+            }
         }
-        rank += group.len();
+        rank += kept_rows;
     }
     ranks
 }
@@ -275,7 +320,7 @@ mod tests {
     use super::*;
 
     fn sorted(values: &[f64]) -> ValueOrder {
-        ValueOrder::new(&SortedNumbers::new(values, None))
+        ValueOrder::new(SortedNumbers::new(values, None))
     }
 
     #[test]
@@ -324,10 +369,66 @@ mod tests {
         assert_eq!(spearman.get("a", "b"), None);
     }
 
+    /// Average ranks by counting, for each kept value, the kept values below and equal to it.
+    fn naive_ranks(values: &[f64], keep: impl Fn(usize) -> bool) -> Vec<f64> {
+        let kept: Vec<f64> = (0..values.len())
+            .filter(|&row| keep(row) && !values[row].is_nan())
+            .map(|row| values[row])
+            .collect();
+        (0..values.len())
+            .map(|row| {
+                let value = values[row];
+                if !keep(row) || value.is_nan() {
+                    return f64::NAN;
+                }
+                let below = kept.iter().filter(|&&other| other < value).count();
+                let equal = kept.iter().filter(|&&other| other == value).count();
+                below as f64 + (equal as f64 + 1.0) / 2.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ranks_across_bitmap_words_match_counting() {
+        let values: Vec<f64> = (0..1000u64)
+            .map(|row| match row % 11 {
+                0 => f64::NAN,
+                _ => (row * 7919 % 37) as f64,
+            })
+            .collect();
+        let order = sorted(&values);
+        let every_third = |row: usize| !row.is_multiple_of(3);
+        let halved = |doubled: Vec<u32>| -> Vec<f64> {
+            doubled
+                .into_iter()
+                .map(|rank| {
+                    if rank == 0 {
+                        f64::NAN
+                    } else {
+                        f64::from(rank) / 2.0
+                    }
+                })
+                .collect()
+        };
+        for (ranks, expected) in [
+            (
+                halved(ranks_within(&order, values.len(), |_| true)),
+                naive_ranks(&values, |_| true),
+            ),
+            (
+                halved(ranks_within(&order, values.len(), every_third)),
+                naive_ranks(&values, every_third),
+            ),
+        ] {
+            let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+            assert!(ranks.iter().zip(&expected).all(|(&a, &b)| same(a, b)));
+        }
+    }
+
     #[test]
     fn tied_ranks_averaged() {
         let values = [10.0, 20.0, 10.0, 30.0];
         let ranks = ranks_within(&sorted(&values), values.len(), |_| true);
-        assert_eq!(ranks, vec![1.5, 3.0, 1.5, 4.0]);
+        assert_eq!(ranks, vec![3, 6, 3, 8]);
     }
 }

@@ -391,7 +391,7 @@ impl Profiler {
                 }
                 let order = sorted
                     .filter(|sorted| sorted.rows_valid)
-                    .map(|sorted| ValueOrder::new(&sorted));
+                    .map(ValueOrder::new);
                 tracing::trace!(
                     column = %name,
                     elapsed_ms = column_started.elapsed().as_millis() as u64,

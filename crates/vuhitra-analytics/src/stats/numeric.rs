@@ -5,7 +5,7 @@
 use polars::prelude::*;
 
 use crate::error::{AnalyticsError, Result};
-use crate::stats::summation::{buffered_sum, pairwise_sum};
+use crate::stats::summation::{buffered_sums, pairwise_sums};
 
 /// Number of bins of the histogram drawn as a sparkline.
 pub const HISTOGRAM_BINS: usize = 16;
@@ -117,7 +117,6 @@ impl NumericColumn {
 
     /// Computes the column's statistics from its values sorted by [`Self::sorted`].
     pub fn finish(&self, sorted: &SortedNumbers) -> NumericStats {
-        let rows = self.values.len();
         let count = sorted.len();
         let mut stats = NumericStats {
             count: count as u64,
@@ -128,71 +127,52 @@ impl NumericColumn {
             return stats;
         }
 
-        let values = &self.values;
-        let present = |index: usize| {
-            let value = values[index];
-            if value.is_nan() {
-                0.0
-            } else {
-                value
-            }
-        };
+        let values = self.values.as_slice();
+        let present = |value: f64| [if value.is_nan() { 0.0 } else { value }];
 
         // pandas sums with numpy after filling missing values with 0; an integer column
         // without missing values is cast to float64 in buffers during the sum.
-        let sum = if self.integer && self.missing == 0 {
-            buffered_sum(rows, &present)
+        let [sum] = if self.integer && self.missing == 0 {
+            buffered_sums(values, &present)
         } else {
-            pairwise_sum(rows, &present)
+            pairwise_sums(values, &present)
         };
         let n = count as f64;
         let mean = sum / n;
         stats.mean = Some(mean);
 
-        let deviation = |index: usize| {
-            let value = values[index];
-            if value.is_nan() {
-                0.0
-            } else {
-                mean - value
-            }
-        };
         // pandas' skew sums the values as floats, pairwise, even where `mean` summed
         // integers in cast buffers; then its mean, and so its moments, can differ.
         let skew_mean = if self.integer && self.missing == 0 {
-            pairwise_sum(rows, &present) / n
+            pairwise_sums(values, &present)[0] / n
         } else {
             mean
         };
-        let around = |center: f64| {
-            move |index: usize| {
-                let value = values[index];
+        // The second moment for `std` (around `mean`), and the second and third for the skew
+        // (around `skew_mean`), in one pass.
+        let (m2, skew_m2, m3) = if skew_mean.to_bits() == mean.to_bits() {
+            let [m2, m3] = pairwise_sums(values, &|value| {
                 if value.is_nan() {
-                    0.0
-                } else {
-                    value - center
+                    return [0.0; 2];
                 }
-            }
+                let adjusted = value - mean;
+                [(mean - value).powi(2), adjusted * adjusted * adjusted]
+            });
+            (m2, m2, m3)
+        } else {
+            let [m2, skew_m2, m3] = pairwise_sums(values, &|value| {
+                if value.is_nan() {
+                    return [0.0; 3];
+                }
+                let adjusted = value - skew_mean;
+                [
+                    (mean - value).powi(2),
+                    adjusted.powi(2),
+                    adjusted * adjusted * adjusted,
+                ]
+            });
+            (m2, skew_m2, m3)
         };
-        // Independent sums, one per core.
-        let ((m2, skew_m2), m3) = rayon::join(
-            || {
-                let m2 = pairwise_sum(rows, &|index| deviation(index).powi(2));
-                let skew_m2 = if skew_mean.to_bits() == mean.to_bits() {
-                    m2
-                } else {
-                    pairwise_sum(rows, &|index| around(skew_mean)(index).powi(2))
-                };
-                (m2, skew_m2)
-            },
-            || {
-                let adjusted = around(skew_mean);
-                pairwise_sum(rows, &|index| {
-                    let a = adjusted(index);
-                    a * a * a
-                })
-            },
-        );
         stats.std = (count > 1).then(|| (m2 / (n - 1.0)).sqrt());
         stats.skew = skew(count, skew_m2, m3);
 
@@ -207,29 +187,24 @@ impl NumericColumn {
         stats.p50 = Some(p50);
         stats.p75 = Some(p75);
 
+        // The values are sorted, so every count below is a difference of two positions
+        // found by binary search, and `unique` counts the starts of runs of equal values.
         let iqr = p75 - p25;
         let (low, high) = (p25 - 1.5 * iqr, p75 + 1.5 * iqr);
-        let mut unique = 0u64;
-        let mut previous: Option<f64> = None;
-        for value in sorted.values() {
-            if previous != Some(value) {
-                unique += 1;
-                previous = Some(value);
-            }
-            if value == 0.0 {
-                stats.zeros += 1;
-            }
-            if value < 0.0 {
-                stats.negatives += 1;
-            }
-            if value.is_infinite() {
-                stats.infinite += 1;
-            }
-            if value < low || value > high {
-                stats.outliers += 1;
-            }
-        }
-        stats.unique = unique;
+        let below = |bound: f64| sorted.count_where(|value| value < bound);
+        let at_most = |bound: f64| sorted.count_where(|value| value <= bound);
+        stats.negatives = below(0.0) as u64;
+        stats.zeros = (at_most(0.0) - below(0.0)) as u64;
+        stats.infinite = (at_most(f64::NEG_INFINITY) + count - below(f64::INFINITY)) as u64;
+        // A NaN bound (from infinite quartiles) marks no value as an outlier, as in pandas.
+        let under = if low.is_nan() { 0 } else { below(low) };
+        let over = if high.is_nan() {
+            0
+        } else {
+            count - at_most(high)
+        };
+        stats.outliers = (under + over) as u64;
+        stats.unique = sorted.distinct();
         stats.histogram = histogram(sorted);
         stats
     }
@@ -269,29 +244,41 @@ pub fn quantile_linear(sorted: &SortedNumbers, q: f64) -> f64 {
     }
 }
 
-/// Counts of finite values in [`HISTOGRAM_BINS`] equal-width bins between min and max.
+/// Counts of finite values in [`HISTOGRAM_BINS`] equal-width bins between min and max. A
+/// value's bin grows with the value, so each bin's end is found by binary search.
 fn histogram(sorted: &SortedNumbers) -> Vec<u64> {
-    let mut finite = sorted.values().filter(|value| value.is_finite());
-    let Some(min) = finite.next() else {
+    let first = sorted.count_where(|value| value == f64::NEG_INFINITY);
+    let end = sorted.count_where(|value| value < f64::INFINITY);
+    if first == end {
         return Vec::new();
-    };
-    let max = sorted
-        .values()
-        .rev()
-        .find(|value| value.is_finite())
-        .unwrap_or(min);
-    let mut bins = vec![0u64; HISTOGRAM_BINS];
+    }
+    let (min, max) = (sorted.value(first), sorted.value(end - 1));
     let width = (max - min) / HISTOGRAM_BINS as f64;
-    for value in std::iter::once(min).chain(finite) {
-        let bin = if width > 0.0 {
+    let bin = |value: f64| {
+        if width > 0.0 {
             (((value - min) / width) as usize).min(HISTOGRAM_BINS - 1)
         } else {
             0
+        }
+    };
+    let mut bins = Vec::with_capacity(HISTOGRAM_BINS);
+    let mut start = first;
+    for next_bin in 1..=HISTOGRAM_BINS {
+        let stop = if next_bin == HISTOGRAM_BINS {
+            end
+        } else {
+            sorted.count_where(|value| value < f64::INFINITY && bin(value) < next_bin)
         };
-        bins[bin] += 1;
+        let stop = stop.max(start);
+        bins.push((stop - start) as u64);
+        start = stop;
     }
     bins
 }
+
+/// Rows above which correlations are left out: every row number and twice every rank must
+/// fit in a u32.
+pub const MAX_CORRELATED_ROWS: usize = (u32::MAX / 2 - 1) as usize;
 
 /// Integer ranges at most this wide are sorted by counting.
 const COUNTING_WIDTH: i64 = 1 << 16;
@@ -303,12 +290,15 @@ const EXACT_INTEGER: i64 = 1 << 53;
 /// equal values are in increasing order, so that walking the rows of a group touches memory
 /// in order.
 ///
-/// NOTE: rows are kept as u32 to save memory. Above 4,294,967,295 rows they wrap, so
-/// [`Self::rows_valid`] is false and correlations are left out.
+/// NOTE: rows are kept as u32 to save memory, and Spearman ranks as twice the rank in a u32
+/// (see `correlation::ranks_within`). Above [`MAX_CORRELATED_ROWS`] rows either could wrap,
+/// so [`Self::rows_valid`] is false and correlations are left out.
 pub struct SortedNumbers {
     /// Order-preserving keys of the values (see [`order_key`]) with their rows.
     pairs: Vec<(u64, u32)>,
-    /// Whether every row fits in a u32.
+    /// Bit `i` is set when sorted position `i` holds a different value than position `i - 1`.
+    group_starts: Vec<u64>,
+    /// Whether the column has at most [`MAX_CORRELATED_ROWS`] rows.
     pub rows_valid: bool,
 }
 
@@ -318,7 +308,7 @@ impl SortedNumbers {
     pub fn new(values: &[f64], int_range: Option<(i64, i64)>) -> Self {
         use rayon::prelude::*;
 
-        let rows_valid = values.len() <= u32::MAX as usize;
+        let rows_valid = values.len() <= MAX_CORRELATED_ROWS;
         let narrow = int_range.filter(|&(min, max)| {
             min >= -EXACT_INTEGER
                 && max <= EXACT_INTEGER
@@ -358,7 +348,24 @@ impl SortedNumbers {
                 pairs
             }
         };
-        Self { pairs, rows_valid }
+        let mut group_starts = vec![0u64; pairs.len().div_ceil(64)];
+        for (word, block) in group_starts.iter_mut().zip(pairs.chunks(64)) {
+            for (bit, pair) in block.iter().enumerate() {
+                *word |= u64::from(bit == 0 || pair.0 != block[bit - 1].0) << bit;
+            }
+        }
+        // The first value of each block of 64 was marked above; unmark it when it repeats
+        // the last value of the block before.
+        for (index, word) in group_starts.iter_mut().enumerate().skip(1) {
+            if pairs[index * 64].0 == pairs[index * 64 - 1].0 {
+                *word &= !1;
+            }
+        }
+        Self {
+            pairs,
+            group_starts,
+            rows_valid,
+        }
     }
 
     /// Number of present values.
@@ -388,7 +395,29 @@ impl SortedNumbers {
 
     /// Returns whether the value at sorted position `index` differs from the one before it.
     pub fn starts_group(&self, index: usize) -> bool {
-        index == 0 || self.pairs[index].0 != self.pairs[index - 1].0
+        self.group_starts[index / 64] >> (index % 64) & 1 == 1
+    }
+
+    /// Number of distinct values.
+    pub fn distinct(&self) -> u64 {
+        self.group_starts
+            .iter()
+            .map(|word| u64::from(word.count_ones()))
+            .sum()
+    }
+
+    /// Number of values for which `holds` is true, where `holds` is true for the smallest
+    /// values and false for the rest (a lower part of the sorted values).
+    pub fn count_where(&self, holds: impl Fn(f64) -> bool) -> usize {
+        self.pairs
+            .partition_point(|&(key, _)| holds(value_of_key(key)))
+    }
+
+    /// Splits into the rows in sorted order and the bitmap of group starts.
+    pub fn into_rows_and_groups(self) -> (Vec<u32>, Vec<u64>) {
+        // A new vector: collecting in place would keep the pairs' four times larger buffer.
+        let rows = self.pairs.iter().map(|&(_, row)| row).collect();
+        (rows, self.group_starts)
     }
 }
 
