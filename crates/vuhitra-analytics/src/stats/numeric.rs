@@ -294,12 +294,25 @@ const EXACT_INTEGER: i64 = 1 << 53;
 /// (see `correlation::ranks_within`). Above [`MAX_CORRELATED_ROWS`] rows either could wrap,
 /// so [`Self::rows_valid`] is false and correlations are left out.
 pub struct SortedNumbers {
-    /// Order-preserving keys of the values (see [`order_key`]) with their rows.
-    pairs: Vec<(u64, u32)>,
-    /// Bit `i` is set when sorted position `i` holds a different value than position `i - 1`.
+    order: Order,
+    /// Bit `i` is set when sorted position `i` has a different value than position `i - 1`.
     group_starts: Vec<u64>,
     /// Whether the column has at most [`MAX_CORRELATED_ROWS`] rows.
     pub rows_valid: bool,
+}
+
+/// The storage of the sorted values.
+enum Order {
+    /// Order-preserving keys of the values (see [`order_key`]) with their rows.
+    Keys(Vec<(u64, u32)>),
+    /// Integers of a narrow range, sorted by counting: the rows in sorted order, and where
+    /// the rows of each integer from `min` up start (`starts[i]` for `min + i`, with one more
+    /// entry for the end).
+    Counted {
+        min: i64,
+        starts: Vec<usize>,
+        rows: Vec<u32>,
+    },
 }
 
 impl SortedNumbers {
@@ -316,26 +329,34 @@ impl SortedNumbers {
                     .checked_sub(min)
                     .is_some_and(|width| width < COUNTING_WIDTH)
         });
-        let pairs = match narrow {
+        let (order, group_starts) = match narrow {
             Some((min, max)) => {
                 let bucket = |value: f64| (value as i64 - min) as usize;
                 let width = (max - min) as usize + 1;
-                let mut next = vec![0usize; width + 1];
+                let mut starts = vec![0usize; width + 1];
                 for &value in values.iter().filter(|value| !value.is_nan()) {
-                    next[bucket(value) + 1] += 1;
+                    starts[bucket(value) + 1] += 1;
                 }
                 for index in 1..=width {
-                    next[index] += next[index - 1];
+                    starts[index] += starts[index - 1];
                 }
-                let mut pairs = vec![(0u64, 0u32); next[width]];
+                let mut next = starts.clone();
+                let mut rows = vec![0u32; starts[width]];
                 for (row, &value) in values.iter().enumerate() {
                     if !value.is_nan() {
                         let slot = &mut next[bucket(value)];
-                        pairs[*slot] = (order_key(value), row as u32);
+                        rows[*slot] = row as u32;
                         *slot += 1;
                     }
                 }
-                pairs
+
+                let mut group_starts = vec![0u64; rows.len().div_ceil(64)];
+                for window in starts.windows(2) {
+                    if window[0] < window[1] {
+                        group_starts[window[0] / 64] |= 1 << (window[0] % 64);
+                    }
+                }
+                (Order::Counted { min, starts, rows }, group_starts)
             }
             None => {
                 let mut pairs: Vec<(u64, u32)> = values
@@ -345,52 +366,66 @@ impl SortedNumbers {
                     .map(|(row, &value)| (order_key(value), row as u32))
                     .collect();
                 pairs.par_sort_unstable();
-                pairs
+
+                let mut group_starts = vec![0u64; pairs.len().div_ceil(64)];
+                for (word, block) in group_starts.iter_mut().zip(pairs.chunks(64)) {
+                    for (bit, pair) in block.iter().enumerate() {
+                        *word |= u64::from(bit == 0 || pair.0 != block[bit - 1].0) << bit;
+                    }
+                }
+                // The first value of each block of 64 was marked above, so unmark it when it
+                // repeats the last value of the block before.
+                for (index, word) in group_starts.iter_mut().enumerate().skip(1) {
+                    if pairs[index * 64].0 == pairs[index * 64 - 1].0 {
+                        *word &= !1;
+                    }
+                }
+                (Order::Keys(pairs), group_starts)
             }
         };
-        let mut group_starts = vec![0u64; pairs.len().div_ceil(64)];
-        for (word, block) in group_starts.iter_mut().zip(pairs.chunks(64)) {
-            for (bit, pair) in block.iter().enumerate() {
-                *word |= u64::from(bit == 0 || pair.0 != block[bit - 1].0) << bit;
-            }
-        }
-        // The first value of each block of 64 was marked above; unmark it when it repeats
-        // the last value of the block before.
-        for (index, word) in group_starts.iter_mut().enumerate().skip(1) {
-            if pairs[index * 64].0 == pairs[index * 64 - 1].0 {
-                *word &= !1;
-            }
-        }
         Self {
-            pairs,
+            order,
             group_starts,
             rows_valid,
         }
     }
 
-    /// Number of present values.
+    /// Returns the number of present values.
     pub fn len(&self) -> usize {
-        self.pairs.len()
+        match &self.order {
+            Order::Keys(pairs) => pairs.len(),
+            Order::Counted { rows, .. } => rows.len(),
+        }
     }
 
     /// Returns whether no value is present.
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
+        self.len() == 0
     }
 
     /// Returns the value at sorted position `index`.
     pub fn value(&self, index: usize) -> f64 {
-        value_of_key(self.pairs[index].0)
+        match &self.order {
+            Order::Keys(pairs) => value_of_key(pairs[index].0),
+            Order::Counted { min, starts, .. } => {
+                // The last integer whose rows start at or before `index`.
+                let offset = starts.partition_point(|&start| start <= index) - 1;
+                (min + offset as i64) as f64
+            }
+        }
     }
 
     /// Returns the values, smallest first.
     pub fn values(&self) -> impl DoubleEndedIterator<Item = f64> + '_ {
-        self.pairs.iter().map(|&(key, _)| value_of_key(key))
+        (0..self.len()).map(|index| self.value(index))
     }
 
     /// Returns the rows of the values, in sorted order.
     pub fn rows(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
-        self.pairs.iter().map(|&(_, row)| row)
+        (0..self.len()).map(|index| match &self.order {
+            Order::Keys(pairs) => pairs[index].1,
+            Order::Counted { rows, .. } => rows[index],
+        })
     }
 
     /// Returns whether the value at sorted position `index` differs from the one before it.
@@ -398,7 +433,7 @@ impl SortedNumbers {
         self.group_starts[index / 64] >> (index % 64) & 1 == 1
     }
 
-    /// Number of distinct values.
+    /// Returns the number of distinct values.
     pub fn distinct(&self) -> u64 {
         self.group_starts
             .iter()
@@ -406,17 +441,35 @@ impl SortedNumbers {
             .sum()
     }
 
-    /// Number of values for which `holds` is true, where `holds` is true for the smallest
+    /// Returns the number of values for which `holds` is true, where `holds` is true for the smallest
     /// values and false for the rest (a lower part of the sorted values).
     pub fn count_where(&self, holds: impl Fn(f64) -> bool) -> usize {
-        self.pairs
-            .partition_point(|&(key, _)| holds(value_of_key(key)))
+        match &self.order {
+            Order::Keys(pairs) => pairs.partition_point(|&(key, _)| holds(value_of_key(key))),
+            Order::Counted { min, starts, .. } => {
+                // Binary search for the first integer for which `holds` fails: its rows start
+                // where the count ends.
+                let (mut low, mut high) = (0usize, starts.len() - 1);
+                while low < high {
+                    let middle = low + (high - low) / 2;
+                    if holds((min + middle as i64) as f64) {
+                        low = middle + 1;
+                    } else {
+                        high = middle;
+                    }
+                }
+                starts[low]
+            }
+        }
     }
 
     /// Splits into the rows in sorted order and the bitmap of group starts.
     pub fn into_rows_and_groups(self) -> (Vec<u32>, Vec<u64>) {
-        // A new vector: collecting in place would keep the pairs' four times larger buffer.
-        let rows = self.pairs.iter().map(|&(_, row)| row).collect();
+        let rows = match self.order {
+            // A new vector: collecting in place would keep the pairs' four times larger buffer.
+            Order::Keys(pairs) => pairs.iter().map(|&(_, row)| row).collect(),
+            Order::Counted { rows, .. } => rows,
+        };
         (rows, self.group_starts)
     }
 }
@@ -514,7 +567,21 @@ mod tests {
         let values = [3.0, -2.0, f64::NAN, 3.0, 0.0, -2.0, 7.0, 3.0];
         let counted = SortedNumbers::new(&values, Some((-2, 7)));
         let compared = SortedNumbers::new(&values, None);
-        assert_eq!(counted.pairs, compared.pairs);
+        assert_eq!(
+            counted.values().collect::<Vec<_>>(),
+            compared.values().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            counted.rows().collect::<Vec<_>>(),
+            compared.rows().collect::<Vec<_>>()
+        );
+        assert_eq!(counted.group_starts, compared.group_starts);
+        for bound in [-3.0, -2.0, -1.5, 0.0, 3.0, 6.9, 7.0, 8.0] {
+            assert_eq!(
+                counted.count_where(|value| value < bound),
+                compared.count_where(|value| value < bound)
+            );
+        }
         assert_eq!(
             counted.values().collect::<Vec<_>>(),
             [-2.0, -2.0, 0.0, 3.0, 3.0, 3.0, 7.0]
