@@ -27,7 +27,9 @@ use crate::ndjson::{self, JsonKind, LineChunk};
 use crate::options::{Encoding, InputFormat, LoadOptions};
 use crate::parquet::{self, RowSpan};
 use crate::progress::Progress;
-use crate::scan::{latin1_to_utf8, read_field, scan_csv, Chunk, RowMark, ScanSettings};
+use crate::scan::{
+    latin1_to_utf8, read_field, rewrite_records, scan_csv, Chunk, RowMark, ScanSettings,
+};
 use crate::sniff::{sniff_dialect, Dialect, SNIFF_BYTES};
 use crate::stats::CellSource;
 
@@ -862,39 +864,61 @@ impl LoadPlan {
             .with_quote_char(Some(dialect.quote))
             .with_null_values(null_values)
             .with_missing_is_null(true);
-        let frame = CsvReadOptions::default()
-            .with_has_header(false)
-            .with_schema(Some(Arc::new(schema)))
-            .with_projection(Some(Arc::new(projection)))
-            .with_parse_options(parse_options)
-            .with_raise_if_empty(false)
-            .into_reader_with_file_handle(Cursor::new(bytes))
-            .finish()
-            .map_err(|error| {
-                AnalyticsError::polars(
-                    format!(
-                        "reading bytes {}..{} of {} with Polars",
-                        chunk.start,
-                        chunk.end,
-                        path.display()
-                    ),
-                    error,
-                )
-            })?;
-        if frame.height() as u64 != chunk.rows {
-            return Err(AnalyticsError::Format {
-                path: path.clone(),
-                message: format!(
-                    "Polars read {} rows in bytes {}..{} where the first pass counted {}; \
-                     blank lines in a one-column file can cause this",
-                    frame.height(),
+        let schema = Arc::new(schema);
+        let projection = Arc::new(projection);
+        let parse = |bytes: &[u8]| {
+            CsvReadOptions::default()
+                .with_has_header(false)
+                .with_schema(Some(schema.clone()))
+                .with_projection(Some(projection.clone()))
+                .with_parse_options(parse_options.clone())
+                .with_raise_if_empty(false)
+                .into_reader_with_file_handle(Cursor::new(bytes))
+                .finish()
+        };
+        let first = parse(&bytes);
+        if let Ok(frame) = &first {
+            if frame.height() as u64 == chunk.rows {
+                return first.map_err(|error| AnalyticsError::polars("reading a chunk", error));
+            }
+        }
+
+        // Polars reads this chunk differently from the first pass: it keeps blank lines as
+        // rows, and starts a quoted field at a quote inside an unquoted field. Polars gets
+        // the records again as csv-core read them, one per line, quoted where needed.
+        let rewritten = rewrite_records(&bytes, dialect.delimiter, dialect.quote);
+        if let Ok(frame) = parse(&rewritten) {
+            if frame.height() as u64 == chunk.rows {
+                debug!(
+                    start = chunk.start,
+                    end = chunk.end,
+                    "chunk rewritten as the first pass read it before parsing"
+                );
+                return Ok(frame);
+            }
+        }
+        let frame = first.map_err(|error| {
+            AnalyticsError::polars(
+                format!(
+                    "reading bytes {}..{} of {} with Polars",
                     chunk.start,
                     chunk.end,
-                    chunk.rows
+                    path.display()
                 ),
-            });
-        }
-        Ok(frame)
+                error,
+            )
+        })?;
+        Err(AnalyticsError::Format {
+            path: path.clone(),
+            message: format!(
+                "Polars read {} rows in bytes {}..{} where the first pass counted {}; \
+                 check the file for stray quotes or line breaks",
+                frame.height(),
+                chunk.start,
+                chunk.end,
+                chunk.rows
+            ),
+        })
     }
 
     /// Converts a chunk as read to the planned storage types and applies the sample.
@@ -1036,7 +1060,7 @@ fn map_range(path: &Path, file: &File, start: u64, end: u64) -> Result<memmap2::
             .map(file)
     }
     .map_err(io_error)?;
-    // The advice only asks the kernel to read ahead, so its failure is ignored.
+    // The advice is only a read-ahead hint to the kernel, so its failure is ignored.
     let _ = map.advise(memmap2::Advice::Sequential);
     Ok(map)
 }

@@ -681,6 +681,64 @@ pub fn read_field(
     }
 }
 
+/// Writes the records of `data` as csv-core reads them, one per line ended by `\n`, for a
+/// reader that disagrees with csv-core on blank lines (skipped here) or on a quote inside an
+/// unquoted field (kept as text here). A field is quoted, with inner quotes doubled, only
+/// when it contains the delimiter, the quote or a line break, and empty fields stay empty.
+pub fn rewrite_records(data: &[u8], delimiter: u8, quote: u8) -> Vec<u8> {
+    let mut reader = ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quote(quote)
+        .terminator(Terminator::CRLF)
+        .build();
+    let mut rewritten = Vec::with_capacity(data.len() + data.len() / 8);
+    let mut output = vec![0u8; 1 << 16];
+    let mut ends = vec![0usize; 256];
+    let (mut out_len, mut ends_len) = (0usize, 0usize);
+    let mut input = data;
+    loop {
+        // csv-core reads an empty input as the end of the data.
+        let (result, consumed, written, ended) =
+            reader.read_record(input, &mut output[out_len..], &mut ends[ends_len..]);
+        input = &input[consumed..];
+        out_len += written;
+        ends_len += ended;
+        match result {
+            ReadRecordResult::InputEmpty => {}
+            ReadRecordResult::OutputFull => output.resize(output.len() * 2, 0),
+            ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            ReadRecordResult::Record => {
+                for (index, field) in
+                    field_slices(&output[..out_len], &ends[..ends_len]).enumerate()
+                {
+                    if index > 0 {
+                        rewritten.push(delimiter);
+                    }
+                    let special = |&byte: &u8| {
+                        byte == delimiter || byte == quote || byte == b'\n' || byte == b'\r'
+                    };
+                    if field.iter().any(special) {
+                        rewritten.push(quote);
+                        for &byte in field {
+                            if byte == quote {
+                                rewritten.push(quote);
+                            }
+                            rewritten.push(byte);
+                        }
+                        rewritten.push(quote);
+                    } else {
+                        rewritten.extend_from_slice(field);
+                    }
+                }
+                rewritten.push(b'\n');
+                out_len = 0;
+                ends_len = 0;
+            }
+            ReadRecordResult::End => return rewritten,
+        }
+    }
+}
+
 fn read_up_to(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buffer.len() {

@@ -255,6 +255,41 @@ fn oversized_file_rejected_unless_forced() {
 }
 
 #[test]
+fn blank_lines_inside_chunk_skipped() {
+    let with_blanks = fixture("blanks.csv", b"a,b\n1,x\n\n2,y\n\n\n3,x\n");
+    let without = fixture("plain.csv", b"a,b\n1,x\n2,y\n3,x\n");
+    let options = LoadOptions::default();
+    let profile_with = profile(&with_blanks.path, &options).unwrap();
+    let profile_without = profile(&without.path, &options).unwrap();
+    assert_eq!(profile_with.rows, 3);
+    assert_eq!(
+        serde_json::to_value(&profile_with.columns).unwrap(),
+        serde_json::to_value(&profile_without.columns).unwrap()
+    );
+}
+
+#[test]
+fn quote_inside_unquoted_field_kept() {
+    let mut text = String::from("size,n\n");
+    for row in 0..20 {
+        let size = if row % 7 == 5 {
+            "5\"inch".to_string()
+        } else {
+            format!("{row}inch")
+        };
+        text.push_str(&format!("{size},{row}\n"));
+    }
+    let file = fixture("inches.csv", text.as_bytes());
+    let profile = profile(&file.path, &LoadOptions::default()).unwrap();
+    assert_eq!(profile.rows, 20);
+    let size = column(&profile, "size");
+    assert_eq!(size.unique, 18);
+    assert_eq!(size.top, Some(Value::from("5\"inch")));
+    assert_eq!(size.freq, Some(3));
+    assert_eq!(column(&profile, "n").mean, Some(9.5));
+}
+
+#[test]
 fn crlf_and_blank_lines_read() {
     let file = fixture("crlf.csv", b"a,b\r\n1,x\r\n\r\n2,y\r\n3,x\r\n");
     let options = LoadOptions {
