@@ -7,6 +7,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
@@ -246,10 +247,10 @@ struct Position {
 }
 
 impl Segment {
-    /// Takes the record that ends at `position.offset`: counts it as a data row (or as a
-    /// ragged row when it has the wrong number of fields), observes its fields, and closes a
-    /// chunk or sets a mark when enough bytes have passed. Returns whether the scan stops
-    /// here, at the row limit or at the segment's stop.
+    /// Takes the record that ends at `position.offset`. A record with the expected number of
+    /// fields counts as a data row and its fields are observed; any other is a ragged row.
+    /// Closes a chunk or sets a mark when enough bytes have passed. Returns whether the scan
+    /// stops here, at the row limit or at the segment's stop.
     #[allow(clippy::too_many_arguments)]
     fn take_record<'f>(
         &mut self,
@@ -356,8 +357,8 @@ impl Segment {
 /// after `stop - 1`, or to the end of the file. With `columns` unset, only the first record
 /// is read and returned in `first_record`.
 ///
-/// Lines without quotes or `\r` are split directly ([`Segment::take_plain_lines`]); csv-core
-/// reads the rest. The two agree on every record: the direct split only starts where
+/// Lines without quotes or `\r` are split directly ([`Segment::take_plain_lines`]), and
+/// csv-core reads the rest. The two agree on every record: the direct split only starts where
 /// csv-core would be at the start of a record, and only takes lines csv-core would read the
 /// same way.
 fn scan_segment(
@@ -408,7 +409,7 @@ fn scan_segment(
         chunk_rows: 0,
     };
     let mut at_eof = false;
-    // Whether csv-core stands at the start of a record, so that plain lines may be split
+    // Whether csv-core is at the start of a record, so that plain lines may be split
     // without it.
     let mut at_record_start = columns.is_some() && settings.split_plain_lines;
     if columns.is_some() {
@@ -681,62 +682,80 @@ pub fn read_field(
     }
 }
 
-/// Writes the records of `data` as csv-core reads them, one per line ended by `\n`, for a
-/// reader that disagrees with csv-core on blank lines (skipped here) or on a quote inside an
-/// unquoted field (kept as text here). A field is quoted, with inner quotes doubled, only
-/// when it contains the delimiter, the quote or a line break, and empty fields stay empty.
-pub fn rewrite_records(data: &[u8], delimiter: u8, quote: u8) -> Vec<u8> {
+/// Reads the records of `data` with csv-core and calls `visit` with the fields of each,
+/// until `visit` breaks. With `complete` false, a last record that the end of `data` cuts
+/// off is dropped. Otherwise the end of `data` ends it.
+pub fn for_each_record(
+    data: &[u8],
+    delimiter: u8,
+    quote: u8,
+    complete: bool,
+    mut visit: impl FnMut(&mut dyn Iterator<Item = &[u8]>) -> ControlFlow<()>,
+) {
     let mut reader = ReaderBuilder::new()
         .delimiter(delimiter)
         .quote(quote)
         .terminator(Terminator::CRLF)
         .build();
-    let mut rewritten = Vec::with_capacity(data.len() + data.len() / 8);
-    let mut output = vec![0u8; 1 << 16];
+    let mut output = vec![0u8; (data.len() + 16).min(1 << 16)];
     let mut ends = vec![0usize; 256];
     let (mut out_len, mut ends_len) = (0usize, 0usize);
     let mut input = data;
     loop {
-        // csv-core reads an empty input as the end of the data.
+        // After the input is used up, the next call passes an empty input, which csv-core
+        // reads as the end of the data.
         let (result, consumed, written, ended) =
             reader.read_record(input, &mut output[out_len..], &mut ends[ends_len..]);
         input = &input[consumed..];
         out_len += written;
         ends_len += ended;
         match result {
+            ReadRecordResult::InputEmpty if !complete => return,
             ReadRecordResult::InputEmpty => {}
             ReadRecordResult::OutputFull => output.resize(output.len() * 2, 0),
             ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
             ReadRecordResult::Record => {
-                for (index, field) in
-                    field_slices(&output[..out_len], &ends[..ends_len]).enumerate()
-                {
-                    if index > 0 {
-                        rewritten.push(delimiter);
-                    }
-                    let special = |&byte: &u8| {
-                        byte == delimiter || byte == quote || byte == b'\n' || byte == b'\r'
-                    };
-                    if field.iter().any(special) {
-                        rewritten.push(quote);
-                        for &byte in field {
-                            if byte == quote {
-                                rewritten.push(quote);
-                            }
-                            rewritten.push(byte);
-                        }
-                        rewritten.push(quote);
-                    } else {
-                        rewritten.extend_from_slice(field);
-                    }
+                let mut fields = field_slices(&output[..out_len], &ends[..ends_len]);
+                if visit(&mut fields).is_break() {
+                    return;
                 }
-                rewritten.push(b'\n');
                 out_len = 0;
                 ends_len = 0;
             }
-            ReadRecordResult::End => return rewritten,
+            ReadRecordResult::End => return,
         }
     }
+}
+
+/// Writes the records of `data` as csv-core reads them, one per line ended by `\n`, for a
+/// reader that disagrees with csv-core on blank lines (skipped here) or on a quote inside an
+/// unquoted field (kept as text here). A field is quoted, with inner quotes doubled, only
+/// when it contains the delimiter, the quote or a line break, and empty fields stay empty.
+pub fn rewrite_records(data: &[u8], delimiter: u8, quote: u8) -> Vec<u8> {
+    let special = |&byte: &u8| byte == delimiter || byte == quote || byte == b'\n' || byte == b'\r';
+    let mut rewritten = Vec::with_capacity(data.len() + data.len() / 8);
+    for_each_record(data, delimiter, quote, true, |fields| {
+        for (index, field) in fields.enumerate() {
+            if index > 0 {
+                rewritten.push(delimiter);
+            }
+            if !field.iter().any(special) {
+                rewritten.extend_from_slice(field);
+                continue;
+            }
+            rewritten.push(quote);
+            for &byte in field {
+                if byte == quote {
+                    rewritten.push(quote);
+                }
+                rewritten.push(byte);
+            }
+            rewritten.push(quote);
+        }
+        rewritten.push(b'\n');
+        ControlFlow::Continue(())
+    });
+    rewritten
 }
 
 fn read_up_to(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {

@@ -1,9 +1,10 @@
 //! Detection of a delimited file's dialect (delimiter, quote character, header) from its
 //! first bytes.
 
-use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
+use std::ops::ControlFlow;
 
 use crate::infer::{ColumnShape, StorageKind};
+use crate::scan::for_each_record;
 
 /// Bytes read from the start of a file to detect its dialect.
 pub const SNIFF_BYTES: usize = 64 * 1024;
@@ -22,6 +23,9 @@ pub struct Dialect {
     pub has_header: bool,
 }
 
+/// Maximum number of records of a sample that dialect detection reads.
+const SAMPLE_RECORDS: usize = 500;
+
 /// Splits `sample` into records of fields with csv-core. When `complete` is false, the last
 /// record may be cut off by the end of the sample and is dropped.
 pub fn sample_records(
@@ -30,55 +34,15 @@ pub fn sample_records(
     quote: u8,
     complete: bool,
 ) -> Vec<Vec<Vec<u8>>> {
-    let mut reader = ReaderBuilder::new()
-        .delimiter(delimiter)
-        .quote(quote)
-        .terminator(Terminator::CRLF)
-        .build();
     let mut records = Vec::new();
-    let mut input = sample;
-    let mut output = vec![0u8; sample.len() + 16];
-    let mut ends = vec![0usize; 4096];
-    let (mut out_len, mut ends_len) = (0, 0);
-    let mut finished_input = false;
-
-    loop {
-        let (result, consumed, written, ended) =
-            reader.read_record(input, &mut output[out_len..], &mut ends[ends_len..]);
-        input = &input[consumed..];
-        out_len += written;
-        ends_len += ended;
-        match result {
-            ReadRecordResult::InputEmpty => {
-                if !complete {
-                    break;
-                }
-                finished_input = true;
-            }
-            ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => break,
-            ReadRecordResult::Record => {
-                let mut start = 0;
-                let fields = ends[..ends_len]
-                    .iter()
-                    .map(|&end| {
-                        let field = output[start..end].to_vec();
-                        start = end;
-                        field
-                    })
-                    .collect();
-                records.push(fields);
-                out_len = 0;
-                ends_len = 0;
-                if records.len() >= 500 {
-                    break;
-                }
-            }
-            ReadRecordResult::End => break,
+    for_each_record(sample, delimiter, quote, complete, |fields| {
+        records.push(fields.map(<[u8]>::to_vec).collect());
+        if records.len() >= SAMPLE_RECORDS {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
-        if finished_input && input.is_empty() && result == ReadRecordResult::End {
-            break;
-        }
-    }
+    });
     records
 }
 

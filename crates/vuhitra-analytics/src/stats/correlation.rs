@@ -288,8 +288,8 @@ fn present_bits(values: &[f64]) -> Vec<u64> {
 /// Average ranks (1-based), among the rows that pass `keep`, of a column's present values.
 ///
 /// Ranks are returned doubled, as u32: twice an average rank is a whole number, and 0 (no
-/// rank) marks the other rows. Pearson's r of doubled ranks is that of the ranks to the bit,
-/// since doubling is exact in floating point; a u32 takes half the memory of an f64.
+/// rank) marks the other rows. Doubling is exact in floating point, so Pearson's r of doubled
+/// ranks equals that of the ranks to the bit. A u32 takes half the memory of an f64.
 fn ranks_within(order: &ValueOrder, rows: usize, keep: impl Fn(usize) -> bool) -> Vec<u32> {
     let mut ranks = vec![0u32; rows];
     let mut rank = 0u32;
@@ -371,7 +371,7 @@ mod tests {
 
     /// Average ranks by counting, for each kept value, the kept values below and equal to it.
     fn naive_ranks(values: &[f64], keep: impl Fn(usize) -> bool) -> Vec<f64> {
-        let kept: Vec<f64> = (0..values.len())
+        let kept_values: Vec<f64> = (0..values.len())
             .filter(|&row| keep(row) && !values[row].is_nan())
             .map(|row| values[row])
             .collect();
@@ -381,8 +381,8 @@ mod tests {
                 if !keep(row) || value.is_nan() {
                     return f64::NAN;
                 }
-                let below = kept.iter().filter(|&&other| other < value).count();
-                let equal = kept.iter().filter(|&&other| other == value).count();
+                let below = kept_values.iter().filter(|&&other| other < value).count();
+                let equal = kept_values.iter().filter(|&&other| other == value).count();
                 below as f64 + (equal as f64 + 1.0) / 2.0
             })
             .collect()
