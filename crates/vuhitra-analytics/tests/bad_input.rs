@@ -1,14 +1,18 @@
 //! Bad and unusual input: each case must end in a clear error or a correct profile, never a
 //! panic.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use vuhitra_analytics::{
-    load_frame, profile_file, AnalyticsError, ColumnKind, ColumnStats, Encoding, LoadOptions,
-    NoProgress, Profile, RaggedRow,
+    load_frame, profile_file, AnalyticsError, ColumnKind, Encoding, LoadOptions, NoProgress,
+    Profile, RaggedRow,
 };
+
+use common::column;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -27,14 +31,6 @@ fn fixture(name: &str, bytes: &[u8]) -> Fixture {
 
 fn profile(path: &Path, options: &LoadOptions) -> Result<Profile, AnalyticsError> {
     profile_file(path, options, &NoProgress)
-}
-
-fn column<'a>(profile: &'a Profile, name: &str) -> &'a ColumnStats {
-    profile
-        .columns
-        .iter()
-        .find(|column| column.name == name)
-        .unwrap_or_else(|| panic!("no column {name}"))
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! holds when later lines add keys, when a key is null for many lines before it has values, and
 //! with the row limit and the sample. Errors in later chunks name the right line.
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -11,14 +12,7 @@ use vuhitra_analytics::{
     load_frame, profile_file, AnalyticsError, ColumnKind, LoadOptions, NoProgress, Profile,
 };
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(bytes)
-        .unwrap();
-    path
-}
+use common::{column, write};
 
 fn options(chunk_bytes: usize) -> LoadOptions {
     LoadOptions {
@@ -32,14 +26,6 @@ fn comparable(profile: &Profile) -> Value {
     let mut json = serde_json::to_value(profile).unwrap();
     json["read"]["chunks"] = Value::Null;
     json
-}
-
-fn column<'a>(profile: &'a Profile, name: &str) -> &'a vuhitra_analytics::ColumnStats {
-    profile
-        .columns
-        .iter()
-        .find(|column| column.name == name)
-        .unwrap_or_else(|| panic!("no column {name}"))
 }
 
 /// Writes 3,000 rows: `early` only on the first line, `maybe` null for 2,000 rows and then

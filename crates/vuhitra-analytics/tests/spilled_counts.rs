@@ -3,14 +3,17 @@
 //! file. The profile must name the same top values, with the same counts, whatever the format,
 //! with quoted CSV fields, `\r\n` line ends, a sample, or a frame already in memory.
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use serde_json::Value;
 use vuhitra_analytics::stats::counts::SPILL_DISTINCT;
+
+use common::{column, write};
 use vuhitra_analytics::{
-    load_frame, profile_file, profile_frame, ColumnStats, LoadOptions, NoProgress, Profile,
+    load_frame, profile_file, profile_frame, LoadOptions, NoProgress, Profile,
 };
 
 /// Rows of the table: enough distinct notes to spill, and some left after the spill.
@@ -27,15 +30,6 @@ fn notes() -> Vec<String> {
             _ => format!("note {row}"),
         })
         .collect()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(bytes)
-        .unwrap();
-    path
 }
 
 /// The table as CSV, with every note quoted where it must be and `\r\n` on odd rows.
@@ -87,14 +81,6 @@ fn options() -> LoadOptions {
         top_k: 3,
         ..LoadOptions::default()
     }
-}
-
-fn column<'a>(profile: &'a Profile, name: &str) -> &'a ColumnStats {
-    profile
-        .columns
-        .iter()
-        .find(|column| column.name == name)
-        .unwrap_or_else(|| panic!("no column {name}"))
 }
 
 /// Returns the top values of a column as (value, count) pairs.
