@@ -12,6 +12,7 @@ pub mod datetime;
 pub mod error;
 pub mod frame_io;
 pub mod infer;
+pub mod json_array;
 pub mod load;
 pub mod ndjson;
 pub mod options;

@@ -5,10 +5,10 @@
 //! reader, which parses numbers, and then converts booleans and dates. Memory for reading is
 //! bounded by the chunk size, so files larger than memory can be profiled.
 //!
-//! Parquet ([`crate::parquet`]) and NDJSON ([`crate::ndjson`]) are streamed too. A first pass
-//! reads the file chunk by chunk to find each column's type (for NDJSON also the schema and
-//! the row count). The second reads the same chunks again to profile them. A JSON array is
-//! read whole by Polars, then typed and cut into the same chunks.
+//! Parquet ([`crate::parquet`]), NDJSON ([`crate::ndjson`]) and JSON arrays of objects
+//! ([`crate::json_array`]) are streamed too. A first pass reads the file chunk by chunk to
+//! find each column's type (for JSON also the schema and the row count). The second reads the
+//! same chunks again to profile them.
 
 use std::fs::File;
 use std::io::{Cursor, Read};
@@ -23,7 +23,8 @@ use tracing::debug;
 use crate::datetime::{parse_date, DateLayout};
 use crate::error::{AnalyticsError, Result};
 use crate::infer::{parse_boolean, ColumnShape, StorageKind};
-use crate::ndjson::{self, JsonKind, LineChunk};
+use crate::json_array;
+use crate::ndjson::{self, JsonKind, LineChunk, RowLayout};
 use crate::options::{Encoding, InputFormat, LoadOptions};
 use crate::parquet::{self, RowSpan};
 use crate::progress::Progress;
@@ -117,10 +118,6 @@ enum PlanSource {
         chunks: Vec<Chunk>,
         marks: Vec<RowMark>,
     },
-    Frame {
-        frame: DataFrame,
-        chunk_rows: usize,
-    },
     Parquet {
         metadata: FileMetadataRef,
         spans: Vec<RowSpan>,
@@ -129,6 +126,7 @@ enum PlanSource {
         /// Raw keys and read types of the planned columns, in plan order.
         schema: SchemaRef,
         chunks: Vec<LineChunk>,
+        layout: RowLayout,
     },
 }
 
@@ -174,8 +172,8 @@ pub fn plan(path: &Path, options: &LoadOptions, progress: &dyn Progress) -> Resu
     match format {
         InputFormat::Csv => plan_csv(path, size, &head, options, progress),
         InputFormat::Parquet => plan_parquet(path, size, options, progress),
-        InputFormat::Ndjson => plan_ndjson(path, size, options, progress),
-        InputFormat::Json => plan_json(path, size, options, progress),
+        InputFormat::Ndjson => plan_json(path, size, RowLayout::Lines, options, progress),
+        InputFormat::Json => plan_json(path, size, RowLayout::ArrayElements, options, progress),
     }
 }
 
@@ -358,14 +356,25 @@ fn plan_parquet(
     ))
 }
 
-fn plan_ndjson(
+/// Plans NDJSON, or a JSON array of objects, which is read element by element the same way.
+fn plan_json(
     path: &Path,
     size: u64,
+    layout: RowLayout,
     options: &LoadOptions,
     progress: &dyn Progress,
 ) -> Result<LoadPlan> {
     progress.phase("checking", size);
-    let scan = ndjson::scan_ndjson(path, options.chunk_bytes, options.limit_rows, progress)?;
+    let (scan, format) = match layout {
+        RowLayout::Lines => (
+            ndjson::scan_ndjson(path, options.chunk_bytes, options.limit_rows, progress)?,
+            InputFormat::Ndjson,
+        ),
+        RowLayout::ArrayElements => (
+            json_array::scan_json_array(path, options.chunk_bytes, options.limit_rows, progress)?,
+            InputFormat::Json,
+        ),
+    };
     if scan.names.is_empty() {
         return Err(AnalyticsError::Empty {
             path: path.to_path_buf(),
@@ -399,7 +408,7 @@ fn plan_ndjson(
         })?;
         progress.phase("inferring", size);
         for chunk in &scan.chunks {
-            let frame = ndjson::read_chunk(&mut file, path, chunk, &schema)?;
+            let frame = ndjson::read_chunk(&mut file, path, chunk, &schema, layout)?;
             for (column, &index) in frame.columns().iter().zip(&text_columns) {
                 shapes[index].observe(column, &options.na_values)?;
             }
@@ -431,99 +440,16 @@ fn plan_ndjson(
             Field::new(scan.names[column.index].as_str().into(), dtype)
         })
         .collect();
-    let info = ReadInfo::self_describing(
-        path,
-        size,
-        InputFormat::Ndjson,
-        scan.rows,
-        scan.chunks.len(),
-        warnings,
-    );
+    let info =
+        ReadInfo::self_describing(path, size, format, scan.rows, scan.chunks.len(), warnings);
     Ok(LoadPlan::new(
         columns,
         info,
         PlanSource::Ndjson {
             schema: Arc::new(schema),
             chunks: scan.chunks,
+            layout,
         },
-        None,
-        options,
-    ))
-}
-
-fn plan_json(
-    path: &Path,
-    size: u64,
-    options: &LoadOptions,
-    progress: &dyn Progress,
-) -> Result<LoadPlan> {
-    progress.phase("reading", size);
-    let file = File::open(path).map_err(|source| AnalyticsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    // NOTE: a JSON array is read whole, so it must fit in memory. Polars 0.55 parses a JSON
-    // document in one piece, and cutting an array into chunks would need a JSON tokenizer of
-    // our own. Large data should be written as NDJSON or Parquet, which are streamed.
-    let read = JsonReader::new(file)
-        .with_json_format(JsonFormat::Json)
-        .finish();
-    let mut frame = read.map_err(|error| AnalyticsError::Format {
-        path: path.to_path_buf(),
-        message: format!(
-            "cannot be read as {}: {error}; check the file or name the real format with --input-format",
-            format_name(InputFormat::Json)
-        ),
-    })?;
-    progress.advance(size);
-    if let Some(limit) = options.limit_rows {
-        frame = frame.head(Some(usize::try_from(limit).unwrap_or(usize::MAX)));
-    }
-    if frame.width() == 0 {
-        return Err(AnalyticsError::Empty {
-            path: path.to_path_buf(),
-        });
-    }
-    if frame.height() == 0 {
-        return Err(AnalyticsError::HeaderOnly {
-            path: path.to_path_buf(),
-            columns: frame.width(),
-        });
-    }
-
-    let mut warnings = Vec::new();
-    let raw_names: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .map(|name| name.to_string())
-        .collect();
-    let names = unique_names(&raw_names, &mut warnings);
-    let selected = select_columns(path, &names, options.columns.as_deref())?;
-    let mut storages = vec![None; frame.width()];
-    let mut dtypes = vec![DataType::Null; frame.width()];
-    for &index in &selected {
-        let column = &frame.columns()[index];
-        let mut shape = FrameShape::new(column.dtype().clone());
-        shape.observe(column, &options.na_values)?;
-        storages[index] = shape.storage();
-        dtypes[index] = shape.dtype;
-    }
-    let columns = typed_columns(&names, &selected, &storages, &dtypes, &mut warnings);
-
-    let row_bytes = (size as usize / frame.height()).max(1);
-    let chunk_rows = (options.chunk_bytes / row_bytes).max(1024);
-    let info = ReadInfo::self_describing(
-        path,
-        size,
-        InputFormat::Json,
-        frame.height() as u64,
-        frame.height().div_ceil(chunk_rows),
-        warnings,
-    );
-    Ok(LoadPlan::new(
-        columns,
-        info,
-        PlanSource::Frame { frame, chunk_rows },
         None,
         options,
     ))
@@ -554,15 +480,6 @@ fn typed_columns(
         });
     }
     columns
-}
-
-fn format_name(format: InputFormat) -> &'static str {
-    match format {
-        InputFormat::Csv => "CSV",
-        InputFormat::Parquet => "Parquet",
-        InputFormat::Json => "a JSON array of objects",
-        InputFormat::Ndjson => "NDJSON",
-    }
 }
 
 /// The storage type that the values of one column admit, gathered chunk by chunk.
@@ -770,19 +687,6 @@ impl LoadPlan {
                     "second pass done"
                 );
             }
-            PlanSource::Frame { frame, chunk_rows } => {
-                progress.phase("profiling", frame.height() as u64);
-                let mut start = 0usize;
-                while start < frame.height() {
-                    let length = (*chunk_rows).min(frame.height() - start);
-                    let raw = frame.slice(start as i64, length);
-                    let typed = self.type_chunk(&raw, row_offset)?;
-                    row_offset += length as u64;
-                    start += length;
-                    progress.advance(length as u64);
-                    visit(typed)?;
-                }
-            }
             PlanSource::Parquet { metadata, spans } => {
                 let path = &self.info.path;
                 let projection: Vec<usize> =
@@ -797,7 +701,11 @@ impl LoadPlan {
                     visit(typed)?;
                 }
             }
-            PlanSource::Ndjson { schema, chunks } => {
+            PlanSource::Ndjson {
+                schema,
+                chunks,
+                layout,
+            } => {
                 let path = &self.info.path;
                 let mut file = File::open(path).map_err(|source| AnalyticsError::Io {
                     path: path.clone(),
@@ -805,7 +713,7 @@ impl LoadPlan {
                 })?;
                 progress.phase("profiling", self.info.file_bytes);
                 for chunk in chunks {
-                    let raw = ndjson::read_chunk(&mut file, path, chunk, schema)?;
+                    let raw = ndjson::read_chunk(&mut file, path, chunk, schema, *layout)?;
                     let typed = self.type_chunk(&raw, row_offset)?;
                     drop(raw);
                     row_offset += chunk.rows;
@@ -861,22 +769,23 @@ impl LoadPlan {
         });
         let parse_options = CsvParseOptions::default()
             .with_separator(dialect.delimiter)
-            .with_quote_char(Some(dialect.quote))
             .with_null_values(null_values)
             .with_missing_is_null(true);
         let schema = Arc::new(schema);
         let projection = Arc::new(projection);
-        let parse = |bytes: &[u8]| {
+        let parse = |bytes: &[u8], quote: Option<u8>| {
             CsvReadOptions::default()
                 .with_has_header(false)
                 .with_schema(Some(schema.clone()))
                 .with_projection(Some(projection.clone()))
-                .with_parse_options(parse_options.clone())
+                .with_parse_options(parse_options.clone().with_quote_char(quote))
                 .with_raise_if_empty(false)
                 .into_reader_with_file_handle(Cursor::new(bytes))
                 .finish()
         };
-        let first = parse(&bytes);
+        // A chunk without quotes is parsed without quoting, which makes Polars' line
+        // counting and field splitting cheaper.
+        let first = parse(&bytes, (!chunk.plain).then_some(dialect.quote));
         if let Ok(frame) = &first {
             if frame.height() as u64 == chunk.rows {
                 return first.map_err(|error| AnalyticsError::polars("reading a chunk", error));
@@ -887,7 +796,7 @@ impl LoadPlan {
         // rows, and starts a quoted field at a quote inside an unquoted field. Polars gets
         // the records again as csv-core read them, one per line, quoted where needed.
         let rewritten = rewrite_records(&bytes, dialect.delimiter, dialect.quote);
-        if let Ok(frame) = parse(&rewritten) {
+        if let Ok(frame) = parse(&rewritten, Some(dialect.quote)) {
             if frame.height() as u64 == chunk.rows {
                 debug!(
                     start = chunk.start,
@@ -930,7 +839,6 @@ impl LoadPlan {
             .map(|(position, plan)| {
                 let column = match &self.source {
                     PlanSource::Csv { .. } => raw.column(plan.name.as_str()),
-                    PlanSource::Frame { .. } => Ok(&raw.columns()[plan.index]),
                     // These chunks are read with the planned columns only, in plan order.
                     PlanSource::Parquet { .. } | PlanSource::Ndjson { .. } => {
                         raw.columns().get(position).ok_or_else(|| {
@@ -998,15 +906,16 @@ impl LoadPlan {
                 let mark = marks[marks.partition_point(|mark| mark.row <= row).max(1) - 1];
                 return read_field(path, dialect, self.encoding, mark, row, plan.index);
             }
-            PlanSource::Frame { frame, .. } => {
-                (frame.columns()[plan.index].slice(row as i64, 1), 0)
-            }
             PlanSource::Parquet { metadata, spans } => {
                 let span = spans[spans.partition_point(|span| span.start + span.rows <= row)];
                 let raw = parquet::read_span(path, metadata, &span, &[plan.index])?;
                 (raw.columns()[0].clone(), row - span.start)
             }
-            PlanSource::Ndjson { schema, chunks } => {
+            PlanSource::Ndjson {
+                schema,
+                chunks,
+                layout,
+            } => {
                 let mut first = 0u64;
                 let chunk = chunks
                     .iter()
@@ -1019,7 +928,7 @@ impl LoadPlan {
                     path: path.clone(),
                     source,
                 })?;
-                let raw = ndjson::read_chunk(&mut file, path, chunk, schema)?;
+                let raw = ndjson::read_chunk(&mut file, path, chunk, schema, *layout)?;
                 (raw.columns()[position].clone(), row - (first - chunk.rows))
             }
         };

@@ -125,9 +125,9 @@ pub struct NdjsonScan {
 
 /// Keys and kinds of a file, merged line by line.
 #[derive(Default)]
-struct FileSchema {
-    names: Vec<String>,
-    kinds: Vec<JsonKind>,
+pub(crate) struct FileSchema {
+    pub(crate) names: Vec<String>,
+    pub(crate) kinds: Vec<JsonKind>,
     index: hashbrown::HashMap<String, usize>,
 }
 
@@ -232,7 +232,7 @@ pub fn scan_ndjson(
 }
 
 /// Checks that `line` is one JSON object and merges the kinds of its keys into `schema`.
-fn merge_line(line: &[u8], schema: &mut FileSchema) -> serde_json::Result<()> {
+pub(crate) fn merge_line(line: &[u8], schema: &mut FileSchema) -> serde_json::Result<()> {
     let mut deserializer = serde_json::Deserializer::from_slice(line);
     LineSeed { schema }.deserialize(&mut deserializer)?;
     deserializer.end()
@@ -365,7 +365,16 @@ impl<'de> Visitor<'de> for KindVisitor {
     }
 }
 
-/// Reads the lines of `chunk` with Polars' NDJSON parser and the given schema. Keys not in
+/// The layout of a chunk's rows in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowLayout {
+    /// One object per line (NDJSON).
+    Lines,
+    /// Elements of a JSON array, separated by commas.
+    ArrayElements,
+}
+
+/// Reads the rows of `chunk` with Polars' NDJSON parser and the given schema. Keys not in
 /// the schema are skipped. With an empty schema, returns a frame without columns and with the
 /// chunk's rows.
 pub fn read_chunk(
@@ -373,15 +382,17 @@ pub fn read_chunk(
     path: &Path,
     chunk: &LineChunk,
     schema: &SchemaRef,
+    layout: RowLayout,
 ) -> Result<DataFrame> {
     if schema.is_empty() {
         return Ok(DataFrame::empty_with_height(chunk.rows as usize));
     }
 
-    let bytes = read_range(file, chunk.start, chunk.end).map_err(|source| AnalyticsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let mut bytes =
+        read_range(file, chunk.start, chunk.end).map_err(|source| AnalyticsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
 
     let breaks = bytes.iter().filter(|&&byte| byte == b'\n').count() as u64;
     let unterminated = u64::from(bytes.last().is_some_and(|&byte| byte != b'\n'));
@@ -394,6 +405,10 @@ pub fn read_chunk(
             path.display()
         )
     };
+
+    if layout == RowLayout::ArrayElements {
+        crate::json_array::elements_as_lines(&mut bytes);
+    }
 
     // The first line may start with a byte order mark, which the first pass skipped too.
     let content = match chunk.start {

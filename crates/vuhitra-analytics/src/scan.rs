@@ -38,6 +38,9 @@ pub struct Chunk {
     pub end: u64,
     /// Number of records in the chunk.
     pub rows: u64,
+    /// Whether every record of the chunk is a plain line, with no quote and no `\r`, so that
+    /// the chunk can be parsed without quoting.
+    pub plain: bool,
 }
 
 /// The start of a data row, so that one row can be read again without reading the file
@@ -244,6 +247,8 @@ struct Position {
     chunk_start: u64,
     /// Records in the current chunk.
     chunk_rows: u64,
+    /// Whether every record of the current chunk so far was split as a plain line.
+    chunk_plain: bool,
 }
 
 impl Segment {
@@ -299,9 +304,11 @@ impl Segment {
                 start: position.chunk_start,
                 end: offset,
                 rows: position.chunk_rows,
+                plain: position.chunk_plain,
             });
             position.chunk_start = offset;
             position.chunk_rows = 0;
+            position.chunk_plain = true;
         }
         let limit_reached = settings.limit_rows.is_some_and(|limit| self.rows >= limit);
         let past_stop = stop.is_some_and(|stop| offset + 1 >= stop);
@@ -407,6 +414,7 @@ fn scan_segment(
         record_start: start,
         chunk_start: start,
         chunk_rows: 0,
+        chunk_plain: true,
     };
     let mut at_eof = false;
     // Whether csv-core is at the start of a record, so that plain lines may be split
@@ -463,6 +471,11 @@ fn scan_segment(
             let (result, consumed, written, ended) =
                 reader.read_record(input, &mut output[out_len..], &mut ends[ends_len..]);
             let ended_at_break = consumed > 0 && input[consumed - 1] == b'\n';
+            // Records that reach csv-core only because they cross the end of a block keep
+            // their chunk plain.
+            if memchr::memchr2(settings.dialect.quote, b'\r', &input[..consumed]).is_some() {
+                position.chunk_plain = false;
+            }
             input = &input[consumed..];
             position.offset += consumed as u64;
             out_len += written;
@@ -508,6 +521,7 @@ fn scan_segment(
             start: position.chunk_start,
             end: position.record_start,
             rows: position.chunk_rows,
+            plain: position.chunk_plain,
         });
     }
     Ok(segment)
@@ -758,7 +772,9 @@ pub fn rewrite_records(data: &[u8], delimiter: u8, quote: u8) -> Vec<u8> {
     rewritten
 }
 
-fn read_up_to(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
+/// Fills `buffer` as far as the file allows and returns the number of bytes read; fewer than
+/// the buffer's length only at the end of the file.
+pub(crate) fn read_up_to(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buffer.len() {
         match file.read(&mut buffer[filled..]) {
@@ -811,27 +827,58 @@ pub fn read_range(file: &mut File, start: u64, end: u64) -> std::io::Result<Vec<
     Ok(bytes)
 }
 
+/// Counts line breaks as csv-core ends records: `\n`, `\r\n` and a lone `\r` each end a line.
+#[derive(Default)]
+struct LineBreaks {
+    count: u64,
+    after_return: bool,
+}
+
+impl LineBreaks {
+    fn feed(&mut self, bytes: &[u8]) {
+        let Some(&last) = bytes.last() else {
+            return;
+        };
+        let newlines = memchr::memchr_iter(b'\n', bytes).count() as u64;
+        let lone_returns = memchr::memchr_iter(b'\r', bytes)
+            .filter(|&index| bytes.get(index + 1).is_some_and(|&next| next != b'\n'))
+            .count() as u64;
+        // A `\r` that ended the previous bytes is a line break unless a `\n` follows it.
+        let carried = u64::from(self.after_return && bytes[0] != b'\n');
+        self.count += newlines + lone_returns + carried;
+        self.after_return = last == b'\r';
+    }
+
+    /// Returns the line number after the bytes fed so far, counted from 1.
+    fn line(&self) -> u64 {
+        1 + self.count + u64::from(self.after_return)
+    }
+}
+
 /// The line (counted from 1) of the first byte at or after `offset` that is not a line break,
 /// which is where a record starting at `offset` begins.
 fn line_of(file: &mut File, offset: u64) -> std::io::Result<u64> {
     file.seek(SeekFrom::Start(0))?;
     let mut reader = BufReader::new(&mut *file);
-    let mut line = 1u64;
+    let mut breaks = LineBreaks::default();
     let mut position = 0u64;
     loop {
         let buffer = reader.fill_buf()?;
         if buffer.is_empty() {
-            return Ok(line);
+            return Ok(breaks.line());
         }
         let take = buffer.len().min((offset - position) as usize);
-        line += buffer[..take].iter().filter(|&&byte| byte == b'\n').count() as u64;
+        breaks.feed(&buffer[..take]);
         position += take as u64;
         if position == offset {
             // Skip the line breaks that end the previous record.
             let rest = &buffer[take..];
-            let breaks = rest.iter().take_while(|&&b| b == b'\n' || b == b'\r');
-            line += breaks.filter(|&&byte| byte == b'\n').count() as u64;
-            return Ok(line);
+            let skipped = rest
+                .iter()
+                .take_while(|&&byte| byte == b'\n' || byte == b'\r')
+                .count();
+            breaks.feed(&rest[..skipped]);
+            return Ok(breaks.line());
         }
         let consumed = take;
         reader.consume(consumed);
@@ -852,13 +899,13 @@ fn invalid_utf8(path: &Path, offset: u64) -> AnalyticsError {
 /// The line (counted from 1) that contains byte `offset`.
 fn line_of_byte(file: &mut File, offset: u64) -> std::io::Result<u64> {
     let mut reader = BufReader::new(file.take(offset));
-    let mut line = 1u64;
+    let mut breaks = LineBreaks::default();
     loop {
         let buffer = reader.fill_buf()?;
         if buffer.is_empty() {
-            return Ok(line);
+            return Ok(breaks.line());
         }
-        line += buffer.iter().filter(|&&byte| byte == b'\n').count() as u64;
+        breaks.feed(buffer);
         let consumed = buffer.len();
         reader.consume(consumed);
     }
@@ -932,6 +979,26 @@ mod tests {
     use crate::progress::NoProgress;
 
     #[test]
+    fn line_breaks_counted_across_splits() {
+        let text = b"a\r\nb\rc\nd\r\r\ne\r";
+        // The line after each prefix; a `\r` at the end counts as a break until a `\n`
+        // follows it.
+        let expected = [1, 2, 2, 2, 3, 3, 4, 4, 5, 6, 6, 6, 7];
+        for split in 0..=text.len() {
+            let mut breaks = LineBreaks::default();
+            breaks.feed(&text[..split]);
+            breaks.feed(&text[split..]);
+            assert_eq!(breaks.line(), 7, "split at {split}");
+        }
+        for end in 0..=text.len() {
+            let mut breaks = LineBreaks::default();
+            breaks.feed(&text[..end]);
+            let line = if end == 0 { 1 } else { expected[end - 1] };
+            assert_eq!(breaks.line(), line, "first {end} bytes");
+        }
+    }
+
+    #[test]
     fn utf8_validator_across_blocks() {
         let text = "aé€😀b".as_bytes();
         for split in 0..text.len() {
@@ -963,10 +1030,25 @@ mod tests {
         }
     }
 
-    /// Everything a scan found, or its error, as text to compare.
+    /// Everything a scan found, or its error, as text to compare. Chunks marked plain must
+    /// hold no quote and no `\r`; the mark itself is left out, since only the direct split
+    /// sets it.
     fn scan_outcome(path: &Path, settings: &ScanSettings<'_>) -> String {
         match scan_csv(path, settings, &NoProgress) {
-            Ok(scan) => format!("{scan:?}"),
+            Ok(mut scan) => {
+                let bytes = std::fs::read(path).unwrap();
+                for chunk in &mut scan.chunks {
+                    let records = &bytes[chunk.start as usize..chunk.end as usize];
+                    if chunk.plain {
+                        assert!(
+                            !records.iter().any(|&byte| byte == b'"' || byte == b'\r'),
+                            "chunk {chunk:?} marked plain: {records:?}"
+                        );
+                    }
+                    chunk.plain = false;
+                }
+                format!("{scan:?}")
+            }
             Err(error) => format!("error: {error}"),
         }
     }
@@ -1038,6 +1120,39 @@ mod tests {
                 "case {case}: {text:?}"
             );
         }
+    }
+
+    #[test]
+    fn chunks_without_quotes_marked_plain() {
+        // Rows of 12 bytes cross the 61-byte blocks of the test build.
+        let mut text = String::from("a,b,c\n");
+        for row in 0..200 {
+            match row {
+                50 => text.push_str("\"5,0\",x,y\n"),
+                120 => text.push_str("120,x,y\r\n"),
+                _ => text.push_str(&format!("{row:04},xx,yy\n")),
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plain.csv");
+        std::fs::write(&path, &text).unwrap();
+        let mut settings = settings(&[]);
+        settings.chunk_bytes = 50;
+        let scan = scan_csv(&path, &settings, &NoProgress).unwrap();
+        let marked: Vec<(bool, bool)> = scan
+            .chunks
+            .iter()
+            .map(|chunk| {
+                let records = &text.as_bytes()[chunk.start as usize..chunk.end as usize];
+                let special = records.iter().any(|&byte| byte == b'"' || byte == b'\r');
+                (chunk.plain, special)
+            })
+            .collect();
+        assert!(marked.len() >= 30, "{marked:?}");
+        assert!(
+            marked.iter().all(|&(plain, special)| plain != special),
+            "{marked:?}"
+        );
     }
 
     #[test]

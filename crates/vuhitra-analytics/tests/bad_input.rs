@@ -92,6 +92,30 @@ fn ragged_line_counts_quoted_newlines() {
 }
 
 #[test]
+fn carriage_return_lines_read_and_counted() {
+    // Lines ended by `\r` alone (classic Mac OS) are records, as csv-core reads them, and
+    // each counts as a line in messages.
+    let file = fixture("mac.csv", b"a,b\r1,x\r2,y\r3,z\r");
+    let read = profile(&file.path, &LoadOptions::default()).unwrap();
+    assert_eq!(read.rows, 3);
+    assert_eq!(read.columns[0].mean, Some(2.0));
+
+    let file = fixture("mac.csv", b"a,b\r1,x\r2,y,extra\r3,z\r");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    let AnalyticsError::RaggedRows { rows, .. } = &error else {
+        panic!("expected ragged rows, got {error}");
+    };
+    assert_eq!(rows[0], RaggedRow { line: 3, fields: 3 });
+
+    let file = fixture("mixed.csv", b"a,b\n1,x\r2\r\n3,z\n");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    let AnalyticsError::RaggedRows { rows, .. } = &error else {
+        panic!("expected ragged rows, got {error}");
+    };
+    assert_eq!(rows[0], RaggedRow { line: 3, fields: 1 });
+}
+
+#[test]
 fn many_ragged_rows_summarised() {
     let mut text = String::from("a,b\n");
     for _ in 0..25 {

@@ -1,6 +1,7 @@
-//! Chunked reading of NDJSON and Parquet gives the same profile as reading in one piece. This
-//! holds when later lines add keys, when a key is null for many lines before it has values, and
-//! with the row limit and the sample. Errors in later chunks name the right line.
+//! Chunked reading of NDJSON, JSON arrays and Parquet gives the same profile as reading in one
+//! piece. This holds when later lines add keys, when a key is null for many lines before it has
+//! values, and with the row limit and the sample. A JSON array gives the profile of the same
+//! objects written as NDJSON. Errors in later chunks name the right line.
 
 mod common;
 
@@ -9,7 +10,8 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde_json::Value;
 use vuhitra_analytics::{
-    load_frame, profile_file, AnalyticsError, ColumnKind, LoadOptions, NoProgress, Profile,
+    load_frame, profile_file, AnalyticsError, ColumnKind, InputFormat, LoadOptions, NoProgress,
+    Profile,
 };
 
 use common::{column, write};
@@ -59,6 +61,85 @@ fn late_keys_file(dir: &Path) -> PathBuf {
         }
     }
     write(dir, "late.ndjson", &bytes)
+}
+
+/// Writes the objects of `late_keys_file` as one JSON array, each element spread over several
+/// lines, with the array's brackets and commas on lines of their own.
+fn late_keys_array(dir: &Path, ndjson: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(ndjson).unwrap();
+    let elements: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| line.replace(", \"", ",\n    \"").replace("{", "{\n    "))
+        .collect();
+    let text = format!("\u{FEFF}[\n  {}\n]\n", elements.join("\n  ,\n  "));
+    write(dir, "late.json", text.as_bytes())
+}
+
+/// Returns the profile as JSON without the reading details, which name the file and format.
+fn without_read(profile: &Profile) -> Value {
+    let mut json = serde_json::to_value(profile).unwrap();
+    json["read"] = Value::Null;
+    json
+}
+
+#[test]
+fn json_array_matches_ndjson_any_chunking() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = late_keys_file(dir.path());
+    let array = late_keys_array(dir.path(), &lines);
+    let reference = without_read(&profile_file(&lines, &options(usize::MAX), &NoProgress).unwrap());
+    for chunk_bytes in [1, 97, 4096, usize::MAX] {
+        let profile = profile_file(&array, &options(chunk_bytes), &NoProgress).unwrap();
+        assert_eq!(profile.read.format, InputFormat::Json);
+        if chunk_bytes < 4096 {
+            assert!(profile.read.chunks > 100, "chunk size {chunk_bytes}");
+        }
+        assert_eq!(
+            without_read(&profile),
+            reference,
+            "chunk size {chunk_bytes}"
+        );
+    }
+
+    let settings = |chunk_bytes| LoadOptions {
+        limit_rows: Some(2600),
+        sample: Some(300),
+        seed: 9,
+        ..options(chunk_bytes)
+    };
+    let from_lines = profile_file(&lines, &settings(usize::MAX), &NoProgress).unwrap();
+    let from_array = profile_file(&array, &settings(2048), &NoProgress).unwrap();
+    assert_eq!(from_array.read.rows_read, 2600);
+    assert_eq!(without_read(&from_array), without_read(&from_lines));
+
+    let (frame, _) = load_frame(&array, &options(4096), &NoProgress).unwrap();
+    assert_eq!(frame.height(), 3000);
+    assert_eq!(frame.column("late").unwrap().null_count(), 2500);
+}
+
+#[test]
+fn json_array_late_error_names_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("[\n");
+    for row in 0..5000 {
+        if row > 0 {
+            text.push_str(",\n");
+        }
+        if row == 4000 {
+            text.push_str("{\"a\": 1,}");
+        } else {
+            text.push_str(&format!("{{\"a\": {row}}}"));
+        }
+    }
+    text.push_str("\n]\n");
+    let path = write(dir.path(), "broken.json", text.as_bytes());
+    let error = profile_file(&path, &options(100), &NoProgress).unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, AnalyticsError::Format { .. }), "{message}");
+    assert!(message.contains("broken.json"), "{message}");
+    assert!(message.contains("line 4002: element 4001"), "{message}");
 }
 
 #[test]

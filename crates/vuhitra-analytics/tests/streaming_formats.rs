@@ -1,6 +1,6 @@
-//! Streaming of Parquet and NDJSON: a file larger than the configured chunk size is profiled
-//! chunk by chunk with the same results as in one piece, and the heap stays far below what
-//! reading the file in one piece takes.
+//! Streaming of Parquet, NDJSON and JSON arrays: a file larger than the configured chunk size
+//! is profiled chunk by chunk with the same results as in one piece, and the heap stays far
+//! below what reading the file in one piece takes.
 //!
 //! This test binary counts heap allocations with its own global allocator, so it contains a
 //! single test and measures one profile at a time. `tests/chunked_formats.rs` checks more
@@ -147,6 +147,28 @@ fn chunked_formats_match_and_bound_heap() {
     assert!(
         whole_peak > file_size,
         "reading NDJSON in one piece peaked at {whole_peak} bytes for a {file_size}-byte file"
+    );
+
+    // A JSON array of the same objects, cut into chunks of whole elements.
+    let array = dir.path().join("long.json");
+    let lines = std::fs::read_to_string(&path).unwrap();
+    let elements: Vec<&str> = lines.lines().collect();
+    std::fs::write(&array, format!("[\n{}\n]\n", elements.join(",\n"))).unwrap();
+    drop(elements);
+    drop(lines);
+    let file_size = std::fs::metadata(&array).unwrap().len() as usize;
+    let (from_array, array_peak) =
+        heap::peak_during(|| profile_file(&array, &options(budget), &NoProgress).unwrap());
+    eprintln!("JSON array file {file_size} B, chunked peak {array_peak} B");
+    assert!(
+        from_array.read.chunks > 60,
+        "{} chunks",
+        from_array.read.chunks
+    );
+    assert_eq!(comparable(&from_array), comparable(&whole));
+    assert!(
+        array_peak < file_size / 4,
+        "chunked JSON array profile peaked at {array_peak} bytes for a {file_size}-byte file"
     );
 
     // Parquet: a file with one row group read in one piece, against a file with ten row
