@@ -12,14 +12,14 @@ use std::fs::File;
 use std::path::Path;
 
 use crate::error::{AnalyticsError, Result};
-use crate::ndjson::{merge_line, FileSchema, LineChunk, NdjsonScan};
+use crate::ndjson::{merge_line, without_position, FileSchema, LineChunk, NdjsonScan};
 use crate::progress::Progress;
 use crate::scan::read_up_to;
 
 /// Bytes read from the file at a time in the first pass.
 const READ_BLOCK: usize = if cfg!(test) { 7 } else { 1 << 20 };
 
-/// Where the walk stands in the file's single JSON value.
+/// The position of the walk in the file's single JSON value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
     /// Before the opening `[`.
@@ -50,6 +50,8 @@ struct Walk<'a> {
     /// The bytes of the current element read so far.
     element: Vec<u8>,
     element_line: u64,
+    /// Line of the last comma between elements.
+    comma_line: u64,
     elements: u64,
     schema: FileSchema,
     chunks: Vec<LineChunk>,
@@ -58,7 +60,7 @@ struct Walk<'a> {
     limit_rows: Option<u64>,
 }
 
-/// What the walk does after a block.
+/// The next step of the walk after a block.
 enum Flow {
     /// Read the next block.
     More,
@@ -152,8 +154,9 @@ impl Walk<'_> {
                 }
                 (Place::BeforeElement { first: false }, b']') => {
                     return Err(self.error(format!(
-                        "line {}: a comma is followed by the closing ]; remove the trailing comma",
-                        self.line
+                        "line {}: the comma after element {} is followed by the closing ]; remove \
+                         that comma",
+                        self.comma_line, self.elements
                     )));
                 }
                 (Place::BeforeElement { .. }, _) => {
@@ -165,7 +168,10 @@ impl Walk<'_> {
                         describe(byte)
                     )));
                 }
-                (Place::AfterElement, b',') => self.place = Place::BeforeElement { first: false },
+                (Place::AfterElement, b',') => {
+                    self.place = Place::BeforeElement { first: false };
+                    self.comma_line = self.line;
+                }
                 (Place::AfterElement, _) => {
                     return Err(self.error(format!(
                         "line {}: expected a comma or ] after element {}, found {}",
@@ -199,13 +205,10 @@ impl Walk<'_> {
         if let Err(error) = merge_line(&self.element, &mut self.schema) {
             // serde_json counts lines from the element's start.
             let line = self.element_line + error.line().saturating_sub(1) as u64;
-            let text = error.to_string();
-            let text = text
-                .rsplit_once(" at line ")
-                .map_or(text.as_str(), |(head, _)| head);
             return Err(self.error(format!(
-                "line {line}: element {}: {text}",
-                self.elements + 1
+                "line {line}: element {}: {}",
+                self.elements + 1,
+                without_position(&error)
             )));
         }
         self.element.clear();
@@ -238,7 +241,7 @@ fn describe(byte: u8) -> String {
     }
 }
 
-/// Reads `path` once: checks that it holds one array of objects, validates every element,
+/// Reads `path` once: checks that it contains one array of objects, validates every element,
 /// infers the schema from all elements, counts them and cuts chunks of about `chunk_bytes`
 /// bytes at element ends. Reading stops after `limit_rows` elements.
 pub fn scan_json_array(
@@ -262,6 +265,7 @@ pub fn scan_json_array(
         escaped: false,
         element: Vec::new(),
         element_line: 1,
+        comma_line: 1,
         elements: 0,
         schema: FileSchema::default(),
         chunks: Vec::new(),
@@ -306,6 +310,13 @@ pub fn scan_json_array(
                     walk.elements + 1,
                     walk.element_line
                 )))
+            }
+            Place::BeforeElement { .. } if walk.elements == 0 => {
+                return Err(walk.error(
+                    "the file ends after the opening [ with no element and no closing ]; the \
+                     file may be cut short"
+                        .to_string(),
+                ))
             }
             Place::BeforeElement { .. } | Place::AfterElement => {
                 return Err(walk.error(format!(
@@ -448,8 +459,12 @@ mod tests {
                 "line 1 starts with '{', not the array's opening [",
             ),
             (
-                "[\n{\"a\": 1},\n]",
-                "line 3: a comma is followed by the closing ]",
+                "[\n{\"a\": 1},\n\n]",
+                "line 2: the comma after element 1 is followed by the closing ]",
+            ),
+            (
+                "[\n ",
+                "ends after the opening [ with no element and no closing ]",
             ),
             (
                 "[\n{\"a\": 1},\n2]",

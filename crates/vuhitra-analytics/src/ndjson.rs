@@ -199,12 +199,22 @@ pub fn scan_ndjson(
             content = content.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(content);
         }
         if is_row(content) {
-            merge_line(content, &mut schema).map_err(|error| AnalyticsError::Format {
-                path: path.to_path_buf(),
-                message: format!(
-                    "cannot be read as NDJSON: line {line_number}: {error}; check the file or \
-                     name the real format with --input-format"
-                ),
+            merge_line(content, &mut schema).map_err(|error| {
+                let array = rows == 0 && content.trim_ascii_start().starts_with(b"[");
+                let hint = if array {
+                    " (the file looks like one JSON array: pass --input-format json)"
+                } else {
+                    ""
+                };
+                AnalyticsError::Format {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "cannot be read as NDJSON: line {line_number}, column {}: {}{hint}; \
+                         check the file or name the real format with --input-format",
+                        error.column(),
+                        without_position(&error)
+                    ),
+                }
             })?;
             rows += 1;
             current.rows += 1;
@@ -229,6 +239,16 @@ pub fn scan_ndjson(
         chunks,
         rows,
     })
+}
+
+/// Returns the message of a `serde_json` error without the position it appends, so that the
+/// caller can name the position in the file.
+pub(crate) fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((message, _)) => message.to_string(),
+        None => text,
+    }
 }
 
 /// Checks that `line` is one JSON object and merges the kinds of its keys into `schema`.

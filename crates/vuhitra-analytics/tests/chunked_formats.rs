@@ -222,8 +222,20 @@ fn ndjson_late_error_names_line() {
     let message = profile_file(&path, &options(4), &NoProgress)
         .unwrap_err()
         .to_string();
-    assert!(message.contains("line 2"), "{message}");
+    assert!(
+        message.contains("line 2, column 1: invalid type"),
+        "{message}"
+    );
     assert!(message.contains("JSON object"), "{message}");
+    assert!(!message.contains("--input-format json"), "{message}");
+
+    // An array in a file named as NDJSON gets a hint at the JSON reader.
+    let path = write(dir.path(), "whole.ndjson", b"  [{\"a\": 1},\n{\"a\": 2}]\n");
+    let message = profile_file(&path, &options(4), &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("line 1, column 3"), "{message}");
+    assert!(message.contains("pass --input-format json"), "{message}");
 }
 
 fn write_parquet(path: &Path, group_rows: usize) {
