@@ -31,8 +31,8 @@ pub enum AnalyticsError {
         limit: u64,
     },
 
-    /// The file has no bytes at all, or no header and no rows.
-    #[error("{path} is empty: there is no header and no data row to profile")]
+    /// The file has no bytes at all, or nothing but whitespace.
+    #[error("{path} is empty: it holds no column and no row to profile")]
     Empty {
         /// File that was empty.
         path: PathBuf,

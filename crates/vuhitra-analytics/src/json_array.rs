@@ -12,7 +12,8 @@ use std::fs::File;
 use std::path::Path;
 
 use crate::error::{AnalyticsError, Result};
-use crate::ndjson::{merge_line, without_position, FileSchema, LineChunk, NdjsonScan};
+use crate::json_fault::locate;
+use crate::ndjson::{merge_line, FileSchema, LineChunk, NdjsonScan};
 use crate::progress::Progress;
 use crate::scan::read_up_to;
 
@@ -41,8 +42,13 @@ struct Walk<'a> {
     place: Place,
     /// File offset of the first byte of the current block.
     offset: u64,
-    /// Line (counted from 1) of the byte being looked at, outside strings.
+    /// Line (counted from 1) of the current byte. `\n`, `\r\n` and a lone `\r` each end a
+    /// line. Line breaks inside strings are not counted, because valid JSON has none there.
     line: u64,
+    /// File offset of the current line's first byte.
+    line_start: u64,
+    /// Whether the byte before the current one, outside strings, was `\r`.
+    after_return: bool,
     /// Brackets and braces open inside the current element.
     depth: usize,
     in_string: bool,
@@ -50,6 +56,8 @@ struct Walk<'a> {
     /// The bytes of the current element read so far.
     element: Vec<u8>,
     element_line: u64,
+    /// Column (counted from 0) of the current element's `{` on its line.
+    element_column: u64,
     /// Line of the last comma between elements.
     comma_line: u64,
     elements: u64,
@@ -107,6 +115,7 @@ impl Walk<'_> {
                     }
                     continue;
                 }
+                let after_return = std::mem::replace(&mut self.after_return, byte == b'\r');
                 match byte {
                     b'"' => self.in_string = true,
                     b'{' | b'[' => self.depth += 1,
@@ -120,16 +129,17 @@ impl Walk<'_> {
                             }
                         }
                     }
-                    b'\n' => self.line += 1,
+                    b'\n' | b'\r' => self.end_line(byte, after_return, index),
                     _ => {}
                 }
                 index += 1;
                 continue;
             }
 
+            let after_return = std::mem::replace(&mut self.after_return, byte == b'\r');
             match (self.place, byte) {
-                (_, b'\n') => self.line += 1,
-                (_, b' ' | b'\t' | b'\r') => {}
+                (_, b'\n' | b'\r') => self.end_line(byte, after_return, index),
+                (_, b' ' | b'\t') => {}
                 (Place::BeforeArray, b'[') => self.place = Place::BeforeElement { first: true },
                 (Place::BeforeArray, _) => {
                     return Err(self.error(format!(
@@ -146,6 +156,7 @@ impl Walk<'_> {
                     self.place = Place::InElement;
                     self.depth = 1;
                     self.element_line = self.line;
+                    self.element_column = self.offset + index as u64 - self.line_start;
                     element_from = index;
                     if self.current.rows == 0 {
                         self.current.start = self.offset + index as u64;
@@ -182,8 +193,8 @@ impl Walk<'_> {
                 }
                 (Place::AfterArray, _) => {
                     return Err(self.error(format!(
-                        "line {}: {} comes after the array's closing ]; a file must hold one \
-                         array",
+                        "line {}: {} comes after the array's closing ]; a file must contain \
+                         one array",
                         self.line,
                         describe(byte)
                     )));
@@ -200,15 +211,29 @@ impl Walk<'_> {
         Ok(Flow::More)
     }
 
+    /// Counts the line break `byte` at `index` in the current block. A `\n` right after a `\r`
+    /// ends the same line.
+    fn end_line(&mut self, byte: u8, after_return: bool, index: usize) {
+        if !(byte == b'\n' && after_return) {
+            self.line += 1;
+        }
+        self.line_start = self.offset + index as u64 + 1;
+    }
+
     /// Checks the element just read, merges its keys and adds it to the current chunk.
     fn finish_element(&mut self, end: u64) -> Result<Flow> {
         if let Err(error) = merge_line(&self.element, &mut self.schema) {
-            // serde_json counts lines from the element's start.
-            let line = self.element_line + error.line().saturating_sub(1) as u64;
+            let fault = locate(&self.element, &error);
+            let column = if fault.lines_before == 0 {
+                self.element_column + fault.column
+            } else {
+                fault.column
+            };
             return Err(self.error(format!(
-                "line {line}: element {}: {}",
+                "line {}, column {column}: element {}: {}",
+                self.element_line + fault.lines_before,
                 self.elements + 1,
-                without_position(&error)
+                fault.message
             )));
         }
         self.element.clear();
@@ -260,11 +285,14 @@ pub fn scan_json_array(
         place: Place::BeforeArray,
         offset: 0,
         line: 1,
+        line_start: 0,
+        after_return: false,
         depth: 0,
         in_string: false,
         escaped: false,
         element: Vec::new(),
         element_line: 1,
+        element_column: 0,
         comma_line: 1,
         elements: 0,
         schema: FileSchema::default(),
@@ -306,7 +334,7 @@ pub fn scan_json_array(
             Place::InElement => {
                 return Err(walk.error(format!(
                     "the file ends inside element {}, which starts at line {}; the file may be \
-                     cut short",
+                     truncated",
                     walk.elements + 1,
                     walk.element_line
                 )))
@@ -314,14 +342,14 @@ pub fn scan_json_array(
             Place::BeforeElement { .. } if walk.elements == 0 => {
                 return Err(walk.error(
                     "the file ends after the opening [ with no element and no closing ]; the \
-                     file may be cut short"
+                     file may be truncated"
                         .to_string(),
                 ))
             }
             Place::BeforeElement { .. } | Place::AfterElement => {
                 return Err(walk.error(format!(
-                    "the file ends after element {} without the closing ]; the file may be cut \
-                     short",
+                    "the file ends after element {} without the closing ]; the file may be \
+                     truncated",
                     walk.elements
                 )))
             }
@@ -345,26 +373,33 @@ pub fn scan_json_array(
 /// brackets are balanced.
 pub fn elements_as_lines(bytes: &mut [u8]) {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for byte in bytes.iter_mut() {
-        if in_string {
-            match *byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match *byte {
-            b'"' => in_string = true,
+    let mut index = 0usize;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'"' => match string_end(bytes, index + 1) {
+                Some(end) => index = end,
+                None => return,
+            },
             b'{' | b'[' => depth += 1,
             b'}' | b']' => depth = depth.saturating_sub(1),
-            b',' if depth == 0 => *byte = b'\n',
-            b'\n' | b'\r' => *byte = b' ',
+            b',' if depth == 0 => bytes[index] = b'\n',
+            b'\n' | b'\r' => bytes[index] = b' ',
             _ => {}
         }
+        index += 1;
+    }
+}
+
+/// Returns the index of the quote that closes the string whose content starts at `from`, or
+/// `None` when the bytes end first.
+fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let found = from + memchr::memchr2(b'"', b'\\', bytes.get(from..)?)?;
+        if bytes[found] == b'"' {
+            return Some(found);
+        }
+        // Skip the escaped byte.
+        from = found + 2;
     }
 }
 
@@ -485,7 +520,23 @@ mod tests {
             ("[{\"a\": 1}", "ends after element 1 without the closing ]"),
             (
                 "[{\"a\": 1},\n{\"a\":\n tru}]",
-                "line 3: element 2: expected ident",
+                "line 3, column 5: element 2: expected ident",
+            ),
+            (
+                "[{\"a\": 1}, {\"a\": x}]",
+                "line 1, column 18: element 2: expected value",
+            ),
+            (
+                "[\r{\"a\": 1},\r{\"a\": 2},\r{\"a\": x}\r]",
+                "line 4, column 7: element 3: expected value",
+            ),
+            (
+                "[\r{\"a\": 1}\r{\"a\": 2}]",
+                "line 3: expected a comma or ] after element 1",
+            ),
+            (
+                "[\r\n{\"a\": 1},\r\n{\"b\": \"x\r\ny\"}]",
+                "line 3, column 9: element 2: a string contains a raw line break",
             ),
             (
                 "[{\"a\": 1},\n{\"a\": [1}]",

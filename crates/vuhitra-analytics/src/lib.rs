@@ -13,6 +13,7 @@ pub mod error;
 pub mod frame_io;
 pub mod infer;
 pub mod json_array;
+mod json_fault;
 pub mod load;
 pub mod ndjson;
 pub mod options;

@@ -168,13 +168,76 @@ pub fn plan(path: &Path, options: &LoadOptions, progress: &dyn Progress) -> Resu
         .format
         .unwrap_or_else(|| InputFormat::detect(path, &head));
     debug!(path = %path.display(), ?format, bytes = size, "loading file");
+    if format != InputFormat::Parquet {
+        if let Some(found) = utf16_evidence(&head) {
+            return Err(AnalyticsError::Format {
+                path: path.to_path_buf(),
+                message: format!(
+                    "looks like UTF-16 text ({found}), which cannot be read; convert it to \
+                     UTF-8 first, for example with iconv -f UTF-16 -t UTF-8"
+                ),
+            });
+        }
+    }
 
-    match format {
+    let mut plan = match format {
         InputFormat::Csv => plan_csv(path, size, &head, options, progress),
         InputFormat::Parquet => plan_parquet(path, size, options, progress),
         InputFormat::Ndjson => plan_json(path, size, RowLayout::Lines, options, progress),
         InputFormat::Json => plan_json(path, size, RowLayout::ArrayElements, options, progress),
+    }?;
+    if format != InputFormat::Csv {
+        plan.info
+            .warnings
+            .extend(unused_text_options(options, format));
     }
+    Ok(plan)
+}
+
+/// Tells from a file's first bytes whether it is UTF-16: a byte order mark, or ASCII text with
+/// a zero byte beside every character. Returns what gave it away.
+fn utf16_evidence(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Some("it starts with a UTF-16 byte order mark");
+    }
+    let pairs: Vec<&[u8]> = head.chunks_exact(2).take(128).collect();
+    if pairs.len() < 2 {
+        return None;
+    }
+    let zero_first = pairs
+        .iter()
+        .filter(|pair| pair[0] == 0 && pair[1] != 0)
+        .count();
+    let zero_second = pairs
+        .iter()
+        .filter(|pair| pair[0] != 0 && pair[1] == 0)
+        .count();
+    // Nine characters in ten with a zero byte on the same side.
+    (zero_first.max(zero_second) * 10 >= pairs.len() * 9)
+        .then_some("every other byte is zero, as in UTF-16 without a byte order mark")
+}
+
+/// Warnings for the options of delimited text given for a file of another format, which
+/// ignores them.
+fn unused_text_options(options: &LoadOptions, format: InputFormat) -> Vec<String> {
+    let name = match format {
+        InputFormat::Parquet => "Parquet",
+        InputFormat::Json => "JSON",
+        InputFormat::Ndjson => "NDJSON",
+        InputFormat::Csv => return Vec::new(),
+    };
+    let text_options = [
+        (options.encoding == Encoding::Latin1, "--encoding latin-1"),
+        (options.delimiter.is_some(), "--delimiter"),
+        (options.header == Some(false), "--no-header"),
+    ];
+    text_options
+        .into_iter()
+        .filter(|(given, _)| *given)
+        .map(|(_, option)| {
+            format!("{option} applies to delimited text only; it is ignored for this {name} file")
+        })
+        .collect()
 }
 
 fn plan_csv(
@@ -375,11 +438,27 @@ fn plan_json(
             InputFormat::Json,
         ),
     };
-    if scan.names.is_empty() {
+    if scan.rows == 0 && format == InputFormat::Json {
+        return Err(AnalyticsError::Format {
+            path: path.to_path_buf(),
+            message: "contains an empty array, so there is no row to profile".to_string(),
+        });
+    }
+    if scan.rows == 0 {
         return Err(AnalyticsError::Empty {
             path: path.to_path_buf(),
         });
     }
+    if scan.names.is_empty() {
+        return Err(AnalyticsError::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "has {} rows, but every object is empty, so there is no column to profile",
+                scan.rows
+            ),
+        });
+    }
+
     let mut warnings = Vec::new();
     let names = unique_names(&scan.names, &mut warnings);
     let selected = select_columns(path, &names, options.columns.as_deref())?;

@@ -20,6 +20,7 @@ use polars::prelude::*;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::error::{AnalyticsError, Result};
+use crate::json_fault::locate;
 use crate::progress::Progress;
 use crate::scan::read_range;
 
@@ -200,9 +201,13 @@ pub fn scan_ndjson(
         }
         if is_row(content) {
             merge_line(content, &mut schema).map_err(|error| {
+                let fault = locate(content, &error);
                 let array = rows == 0 && content.trim_ascii_start().starts_with(b"[");
                 let hint = if array {
                     " (the file looks like one JSON array: pass --input-format json)"
+                } else if fault.unfinished {
+                    " (the line ends before its value does: NDJSON has one whole object on \
+                     each line, so an object spread over several lines cannot be read as NDJSON)"
                 } else {
                     ""
                 };
@@ -211,8 +216,7 @@ pub fn scan_ndjson(
                     message: format!(
                         "cannot be read as NDJSON: line {line_number}, column {}: {}{hint}; \
                          check the file or name the real format with --input-format",
-                        error.column(),
-                        without_position(&error)
+                        fault.column, fault.message
                     ),
                 }
             })?;

@@ -39,26 +39,28 @@ impl InputFormat {
             .extension()
             .and_then(|extension| extension.to_str())
             .map(str::to_ascii_lowercase);
+        let text = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+        let mut tokens = text.iter().filter(|byte| !byte.is_ascii_whitespace());
         match extension.as_deref() {
             Some("parquet" | "pq") => return InputFormat::Parquet,
             Some("ndjson" | "jsonl") => return InputFormat::Ndjson,
             Some("json") => {
-                let first = head.iter().find(|byte| !byte.is_ascii_whitespace());
-                return if first == Some(&b'{') {
+                return if tokens.next() == Some(&b'{') {
                     InputFormat::Ndjson
                 } else {
                     InputFormat::Json
                 };
             }
-            Some("csv" | "tsv" | "tab" | "txt" | "psv") => return InputFormat::Csv,
+            Some("csv" | "tsv" | "tab" | "psv") => return InputFormat::Csv,
             _ => {}
         }
         if head.starts_with(b"PAR1") {
             return InputFormat::Parquet;
         }
-        match head.iter().find(|byte| !byte.is_ascii_whitespace()) {
-            Some(b'[') => InputFormat::Json,
-            Some(b'{') => InputFormat::Ndjson,
+        // A header such as `[id],[name]` starts with `[` too, so the byte after it decides.
+        match (tokens.next(), tokens.next()) {
+            (Some(b'['), Some(b'{' | b']')) => InputFormat::Json,
+            (Some(b'{'), Some(b'"' | b'}')) => InputFormat::Ndjson,
             _ => InputFormat::Csv,
         }
     }
@@ -239,6 +241,20 @@ mod tests {
             InputFormat::detect(Path::new("a.data"), b"a,b\n1,2"),
             InputFormat::Csv
         );
+        assert_eq!(
+            InputFormat::detect(Path::new("a.json"), b"\xEF\xBB\xBF {\"a\":1}\n"),
+            InputFormat::Ndjson
+        );
+        for (name, head, format) in [
+            ("rows.txt", &b" [\n {\"a\": 1}]"[..], InputFormat::Json),
+            ("rows.txt", b"{\"a\": 1}\n", InputFormat::Ndjson),
+            ("rows", b"\xEF\xBB\xBF[]", InputFormat::Json),
+            ("rows.txt", b"[id],[name]\n1,x\n", InputFormat::Csv),
+            ("rows", b"{id},{name}\n1,x\n", InputFormat::Csv),
+            ("rows.csv", b"[{\"a\": 1}]", InputFormat::Csv),
+        ] {
+            assert_eq!(InputFormat::detect(Path::new(name), head), format, "{name}");
+        }
     }
 
     #[test]

@@ -772,8 +772,8 @@ pub fn rewrite_records(data: &[u8], delimiter: u8, quote: u8) -> Vec<u8> {
     rewritten
 }
 
-/// Fills `buffer` as far as the file allows and returns the number of bytes read; fewer than
-/// the buffer's length only at the end of the file.
+/// Fills `buffer` from the file and returns the number of bytes read. Fewer bytes than the
+/// buffer's length are read only at the end of the file.
 pub(crate) fn read_up_to(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buffer.len() {
@@ -829,13 +829,13 @@ pub fn read_range(file: &mut File, start: u64, end: u64) -> std::io::Result<Vec<
 
 /// Counts line breaks as csv-core ends records: `\n`, `\r\n` and a lone `\r` each end a line.
 #[derive(Default)]
-struct LineBreaks {
+pub(crate) struct LineBreaks {
     count: u64,
     after_return: bool,
 }
 
 impl LineBreaks {
-    fn feed(&mut self, bytes: &[u8]) {
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
         let Some(&last) = bytes.last() else {
             return;
         };
@@ -850,7 +850,7 @@ impl LineBreaks {
     }
 
     /// Returns the line number after the bytes fed so far, counted from 1.
-    fn line(&self) -> u64 {
+    pub(crate) fn line(&self) -> u64 {
         1 + self.count + u64::from(self.after_return)
     }
 }

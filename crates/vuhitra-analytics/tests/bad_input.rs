@@ -42,6 +42,33 @@ fn empty_file_rejected() {
 }
 
 #[test]
+fn empty_objects_rejected() {
+    for (name, bytes) in [
+        ("rows.json", &b"[{}, {}]"[..]),
+        ("rows.ndjson", &b"{}\n{}\n"[..]),
+    ] {
+        let file = fixture(name, bytes);
+        let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+        let message = error.to_string();
+        assert!(matches!(error, AnalyticsError::Format { .. }), "{message}");
+        assert!(message.contains("has 2 rows"), "{message}");
+        assert!(message.contains("every object is empty"), "{message}");
+    }
+
+    let file = fixture("rows.json", b" [ ]\n");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    assert!(matches!(error, AnalyticsError::Format { .. }), "{error}");
+    assert!(
+        error.to_string().contains("contains an empty array"),
+        "{error}"
+    );
+
+    let file = fixture("rows.ndjson", b"\n  \n");
+    let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+    assert!(matches!(error, AnalyticsError::Empty { .. }), "{error}");
+}
+
+#[test]
 fn blank_file_rejected() {
     let file = fixture("blank.csv", b"\n\r\n  \n");
     let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
@@ -202,6 +229,97 @@ fn malformed_ndjson_names_line() {
     assert!(matches!(error, AnalyticsError::Format { .. }), "{message}");
     assert!(message.contains("events.ndjson"), "{message}");
     assert!(message.contains("line 2"), "{message}");
+}
+
+#[test]
+fn json_faults_say_what_to_do() {
+    let deep = format!("{{\"a\": {}1{}}}\n", "[".repeat(200), "]".repeat(200));
+    let cases: [(&str, &[u8], &[&str]); 5] = [
+        (
+            "one.json",
+            b"{\n  \"a\": 1,\n  \"b\": 2\n}\n",
+            &[
+                "line 1",
+                "ends before its value does",
+                "one whole object on each line",
+            ],
+        ),
+        (
+            "latin.ndjson",
+            b"{\"a\": 1}\n{\"city\": \"caf\xe9\"}\n",
+            &["line 2, column 14", "invalid UTF-8", "iconv"],
+        ),
+        (
+            "latin.json",
+            b"[{\"a\": 1},\n {\"city\": \"caf\xe9\"}]",
+            &["line 2, column 15", "element 2", "invalid UTF-8"],
+        ),
+        ("deep.ndjson", deep.as_bytes(), &["line 1", "128 levels"]),
+        (
+            "break.json",
+            b"[{\"a\": \"x\ny\"}]",
+            &["line 1, column 10", "raw line break", "\\n"],
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let file = fixture(name, bytes);
+        let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
+        let message = error.to_string();
+        assert!(matches!(error, AnalyticsError::Format { .. }), "{message}");
+        assert!(message.contains(name), "{message}");
+        for part in expected {
+            assert!(message.contains(part), "{name}: {part:?} not in {message}");
+        }
+    }
+}
+
+#[test]
+fn utf16_named_with_what_to_do() {
+    let text = "name,city\nann,paris\n";
+    let little: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let big: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let with_mark = [&[0xFF, 0xFE][..], &little].concat();
+    let json: Vec<u8> = "[{\"a\": 1}]"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    for (name, bytes, evidence) in [
+        ("marked.csv", &with_mark, "byte order mark"),
+        ("little.csv", &little, "every other byte is zero"),
+        ("big.tsv", &big, "every other byte is zero"),
+        ("rows.json", &json, "every other byte is zero"),
+    ] {
+        let file = fixture(name, bytes);
+        let message = profile(&file.path, &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains(name), "{message}");
+        assert!(message.contains("UTF-16"), "{message}");
+        assert!(message.contains(evidence), "{message}");
+        assert!(message.contains("iconv"), "{message}");
+    }
+}
+
+#[test]
+fn json_array_in_text_file_read_as_json() {
+    let file = fixture(
+        "rows.txt",
+        b"[\n {\"a\": 1, \"b\": \"x\"},\n {\"a\": 2, \"b\": \"y\"}\n]\n",
+    );
+    let options = LoadOptions {
+        encoding: Encoding::Latin1,
+        ..LoadOptions::default()
+    };
+    let profile = profile(&file.path, &options).unwrap();
+    assert_eq!(profile.rows, 2);
+    assert_eq!(column(&profile, "a").mean, Some(1.5));
+    let warnings = &profile.read.warnings;
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("--encoding latin-1 applies to delimited text only")),
+        "{warnings:?}"
+    );
 }
 
 #[test]

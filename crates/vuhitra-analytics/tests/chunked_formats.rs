@@ -139,7 +139,10 @@ fn json_array_late_error_names_line() {
     let message = error.to_string();
     assert!(matches!(error, AnalyticsError::Format { .. }), "{message}");
     assert!(message.contains("broken.json"), "{message}");
-    assert!(message.contains("line 4002: element 4001"), "{message}");
+    assert!(
+        message.contains("line 4002, column 9: element 4001"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
-//! Streaming of Parquet, NDJSON and JSON arrays: a file larger than the configured chunk size
-//! is profiled chunk by chunk with the same results as in one piece, and the heap stays far
-//! below what reading the file in one piece takes.
+//! Streaming of Parquet, NDJSON and JSON arrays. A file larger than the configured chunk size
+//! is profiled chunk by chunk with the same results as in one piece. The heap stays far below
+//! what reading the file in one piece takes.
 //!
 //! This test binary counts heap allocations with its own global allocator, so it contains a
 //! single test and measures one profile at a time. `tests/chunked_formats.rs` checks more

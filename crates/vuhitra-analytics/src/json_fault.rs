@@ -1,0 +1,171 @@
+//! Location and wording of a `serde_json` error inside one row (an NDJSON line or an element
+//! of a JSON array).
+//!
+//! `serde_json` reports the position just after the byte it stopped on, counts only `\n` as a
+//! line break, and words some faults in terms of its own parser ("recursion limit exceeded",
+//! "invalid unicode code point"). [`locate`] finds the byte at fault, counts lines as the rest
+//! of the crate does (`\n`, `\r\n` and a lone `\r`) and rewords those faults with what to do.
+
+use crate::ndjson::without_position;
+use crate::scan::LineBreaks;
+
+/// The deepest nesting `serde_json` accepts (its deserializer's recursion limit).
+const NESTING_LIMIT: usize = 128;
+
+/// A fault inside one row, placed relative to the row's first byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JsonFault {
+    /// Line breaks in the row before the byte at fault.
+    pub(crate) lines_before: u64,
+    /// Column (counted from 1, in bytes) of the byte at fault on its line.
+    pub(crate) column: u64,
+    /// Description of the fault and, where it helps, of the fix.
+    pub(crate) message: String,
+    /// Whether the row ended before its value was complete.
+    pub(crate) unfinished: bool,
+}
+
+/// Places `error`, returned by `serde_json` for `row`, and words it for the user.
+pub(crate) fn locate(row: &[u8], error: &serde_json::Error) -> JsonFault {
+    let stopped = stop_index(row, error.line(), error.column());
+    let mut at = stopped.saturating_sub(1).min(row.len().saturating_sub(1));
+
+    let invalid_utf8 = std::str::from_utf8(row)
+        .err()
+        .map(|utf8| utf8.valid_up_to())
+        .filter(|&index| index <= at);
+    let message = if let Some(index) = invalid_utf8 {
+        at = index;
+        format!(
+            "invalid UTF-8 byte sequence (byte 0x{:02X}); JSON must be UTF-8: convert the file, \
+             for example with iconv -f LATIN1 -t UTF-8",
+            row[index]
+        )
+    } else {
+        reword(row.get(at).copied(), error)
+    };
+
+    let mut breaks = LineBreaks::default();
+    breaks.feed(&row[..at]);
+    let line_start = row[..at]
+        .iter()
+        .rposition(|&byte| matches!(byte, b'\n' | b'\r'))
+        .map_or(0, |index| index + 1);
+    JsonFault {
+        lines_before: breaks.line() - 1,
+        column: (at - line_start) as u64 + 1,
+        message,
+        unfinished: error.is_eof() && invalid_utf8.is_none(),
+    }
+}
+
+/// Turns `serde_json`'s line (from 1, `\n` only) and column (bytes consumed on that line) into
+/// the index in `row` just after the byte the parser stopped on.
+fn stop_index(row: &[u8], line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', row)
+            .nth(line - 2)
+            .map_or(row.len(), |index| index + 1)
+    };
+    (line_start + column).min(row.len())
+}
+
+/// Words the faults whose `serde_json` wording does not say what to do.
+fn reword(byte: Option<u8>, error: &serde_json::Error) -> String {
+    let text = without_position(error);
+    if text.starts_with("recursion limit exceeded") {
+        return format!(
+            "values are nested more than {NESTING_LIMIT} levels deep; flatten them before \
+             profiling"
+        );
+    }
+    if text.starts_with("control character") {
+        return match byte {
+            Some(b'\n' | b'\r') => {
+                "a string contains a raw line break; write it escaped, as \\n".to_string()
+            }
+            Some(byte) => format!(
+                "a string contains the raw control character 0x{byte:02X}; write it escaped, as \
+                 \\u{byte:04X}"
+            ),
+            None => text,
+        };
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fault(row: &str) -> JsonFault {
+        fault_bytes(row.as_bytes())
+    }
+
+    fn fault_bytes(row: &[u8]) -> JsonFault {
+        let error = serde_json::from_slice::<serde_json::Value>(row).unwrap_err();
+        locate(row, &error)
+    }
+
+    #[test]
+    fn raw_line_break_named_on_its_own_line() {
+        let found = fault("{\"a\": 1,\n \"b\": \"x\ny\"}");
+        assert_eq!(found.lines_before, 1);
+        assert_eq!(found.column, 9);
+        assert!(
+            found.message.contains("raw line break"),
+            "{}",
+            found.message
+        );
+    }
+
+    #[test]
+    fn lone_carriage_returns_counted_as_lines() {
+        let found = fault("{\"a\": 1,\r\"b\": 2,\r\"c\": x}");
+        assert_eq!(found.lines_before, 2);
+        assert_eq!(found.column, 6);
+
+        let found = fault("{\"a\": 1,\r\n\"b\": x}");
+        assert_eq!(found.lines_before, 1);
+        assert_eq!(found.column, 6);
+    }
+
+    #[test]
+    fn control_character_named_with_its_escape() {
+        let found = fault("{\"a\": \"x\u{1}\"}");
+        assert_eq!(found.column, 9);
+        assert!(found.message.contains("0x01"), "{}", found.message);
+        assert!(found.message.contains("\\u0001"), "{}", found.message);
+    }
+
+    #[test]
+    fn invalid_utf8_named_at_its_byte() {
+        let found = fault_bytes(b"{\"a\": 1,\n\"name\": \"caf\xE9\"}");
+        assert_eq!(found.lines_before, 1);
+        assert_eq!(found.column, 13);
+        assert!(found.message.contains("0xE9"), "{}", found.message);
+        assert!(found.message.contains("iconv"), "{}", found.message);
+        assert!(!found.unfinished);
+    }
+
+    #[test]
+    fn deep_nesting_says_to_flatten() {
+        let row = format!("{{\"a\": {}1{}}}", "[".repeat(200), "]".repeat(200));
+        let found = fault(&row);
+        assert!(found.message.contains("128 levels"), "{}", found.message);
+    }
+
+    #[test]
+    fn unfinished_row_marked() {
+        let found = fault("{\"a\": 1,");
+        assert!(found.unfinished);
+        assert_eq!(found.lines_before, 0);
+        assert_eq!(found.column, 8);
+
+        let found = fault("{\"a\": tru}");
+        assert!(!found.unfinished);
+        assert_eq!(found.column, 10);
+    }
+}
