@@ -58,8 +58,8 @@ struct Walk<'a> {
     element_line: u64,
     /// Column (counted from 0) of the current element's `{` on its line.
     element_column: u64,
-    /// Line of the last comma between elements.
-    comma_line: u64,
+    /// Line and column of the last comma between elements.
+    comma_position: String,
     elements: u64,
     schema: FileSchema,
     chunks: Vec<LineChunk>,
@@ -77,14 +77,26 @@ enum Flow {
 }
 
 impl Walk<'_> {
+    /// Builds the error for a fault in the array's structure, which may mean that the file is
+    /// in another format.
     fn error(&self, message: String) -> AnalyticsError {
+        self.error_with_fix(format!(
+            "{message}; check the file or name the real format with --input-format"
+        ))
+    }
+
+    /// Builds the error for a fault whose message already names the fix.
+    fn error_with_fix(&self, message: String) -> AnalyticsError {
         AnalyticsError::Format {
             path: self.path.to_path_buf(),
-            message: format!(
-                "cannot be read as a JSON array of objects: {message}; check the file or name \
-                 the real format with --input-format"
-            ),
+            message: format!("cannot be read as a JSON array of objects: {message}"),
         }
+    }
+
+    /// Names the position of byte `index` of the current block, as `line L, column C`.
+    fn position(&self, index: usize) -> String {
+        let column = self.offset + index as u64 - self.line_start + 1;
+        format!("line {}, column {column}", self.line)
     }
 
     /// Walks one block of the file.
@@ -143,9 +155,9 @@ impl Walk<'_> {
                 (Place::BeforeArray, b'[') => self.place = Place::BeforeElement { first: true },
                 (Place::BeforeArray, _) => {
                     return Err(self.error(format!(
-                        "line {} starts with {}, not the array's opening [; a file with one \
-                         object per line is NDJSON",
-                        self.line,
+                        "{}: the file starts with {}, not the array's opening [; a file with \
+                         one object per line is NDJSON",
+                        self.position(index),
                         describe(byte)
                     )));
                 }
@@ -164,38 +176,38 @@ impl Walk<'_> {
                     }
                 }
                 (Place::BeforeElement { first: false }, b']') => {
-                    return Err(self.error(format!(
-                        "line {}: the comma after element {} is followed by the closing ]; remove \
+                    return Err(self.error_with_fix(format!(
+                        "{}: the comma after element {} is followed by the closing ]; remove \
                          that comma",
-                        self.comma_line, self.elements
+                        self.comma_position, self.elements
                     )));
                 }
                 (Place::BeforeElement { .. }, _) => {
                     return Err(self.error(format!(
-                        "line {}: element {} starts with {}, but each element must be an \
+                        "{}: element {} starts with {}, but each element must be an \
                          object, one per row",
-                        self.line,
+                        self.position(index),
                         self.elements + 1,
                         describe(byte)
                     )));
                 }
                 (Place::AfterElement, b',') => {
                     self.place = Place::BeforeElement { first: false };
-                    self.comma_line = self.line;
+                    self.comma_position = self.position(index);
                 }
                 (Place::AfterElement, _) => {
                     return Err(self.error(format!(
-                        "line {}: expected a comma or ] after element {}, found {}",
-                        self.line,
+                        "{}: expected a comma or ] after element {}, found {}",
+                        self.position(index),
                         self.elements,
                         describe(byte)
                     )));
                 }
                 (Place::AfterArray, _) => {
                     return Err(self.error(format!(
-                        "line {}: {} comes after the array's closing ]; a file must contain \
+                        "{}: {} comes after the array's closing ]; a file must contain \
                          one array",
-                        self.line,
+                        self.position(index),
                         describe(byte)
                     )));
                 }
@@ -229,12 +241,17 @@ impl Walk<'_> {
             } else {
                 fault.column
             };
-            return Err(self.error(format!(
+            let message = format!(
                 "line {}, column {column}: element {}: {}",
                 self.element_line + fault.lines_before,
                 self.elements + 1,
                 fault.message
-            )));
+            );
+            return Err(if fault.explained {
+                self.error_with_fix(message)
+            } else {
+                self.error(message)
+            });
         }
         self.element.clear();
         self.elements += 1;
@@ -293,7 +310,7 @@ pub fn scan_json_array(
         element: Vec::new(),
         element_line: 1,
         element_column: 0,
-        comma_line: 1,
+        comma_position: String::new(),
         elements: 0,
         schema: FileSchema::default(),
         chunks: Vec::new(),
@@ -318,7 +335,9 @@ pub fn scan_json_array(
         let mut bytes = &block[..read];
         if walk.offset == 0 {
             bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+            // Columns are counted after the byte order mark, as editors count them.
             walk.offset = (read - bytes.len()) as u64;
+            walk.line_start = walk.offset;
         }
         stopped = matches!(walk.feed(bytes)?, Flow::Stop);
     }
@@ -491,11 +510,11 @@ mod tests {
         let cases = [
             (
                 "{\"a\": 1}\n{\"a\": 2}\n",
-                "line 1 starts with '{', not the array's opening [",
+                "line 1, column 1: the file starts with '{', not the array's opening [",
             ),
             (
                 "[\n{\"a\": 1},\n\n]",
-                "line 2: the comma after element 1 is followed by the closing ]",
+                "line 2, column 9: the comma after element 1 is followed by the closing ]",
             ),
             (
                 "[\n ",
@@ -503,15 +522,15 @@ mod tests {
             ),
             (
                 "[\n{\"a\": 1},\n2]",
-                "line 3: element 2 starts with a number",
+                "line 3, column 1: element 2 starts with a number",
             ),
             (
                 "[{\"a\": 1}\n{\"a\": 2}]",
-                "line 2: expected a comma or ] after element 1",
+                "line 2, column 1: expected a comma or ] after element 1",
             ),
             (
                 "[{\"a\": 1}]\n[]",
-                "line 2: an array comes after the array's closing ]",
+                "line 2, column 1: an array comes after the array's closing ]",
             ),
             (
                 "[{\"a\": 1},\n{\"a\": \n",
@@ -519,20 +538,24 @@ mod tests {
             ),
             ("[{\"a\": 1}", "ends after element 1 without the closing ]"),
             (
+                "\u{FEFF}[{\"a\": 1}, {\"a\": x}]",
+                "line 1, column 18: element 2",
+            ),
+            (
                 "[{\"a\": 1},\n{\"a\":\n tru}]",
-                "line 3, column 5: element 2: expected ident",
+                "line 3, column 5: element 2: invalid bare word",
             ),
             (
                 "[{\"a\": 1}, {\"a\": x}]",
-                "line 1, column 18: element 2: expected value",
+                "line 1, column 18: element 2: expected a value, found 'x'",
             ),
             (
                 "[\r{\"a\": 1},\r{\"a\": 2},\r{\"a\": x}\r]",
-                "line 4, column 7: element 3: expected value",
+                "line 4, column 7: element 3: expected a value, found 'x'",
             ),
             (
                 "[\r{\"a\": 1}\r{\"a\": 2}]",
-                "line 3: expected a comma or ] after element 1",
+                "line 3, column 1: expected a comma or ] after element 1",
             ),
             (
                 "[\r\n{\"a\": 1},\r\n{\"b\": \"x\r\ny\"}]",

@@ -9,7 +9,8 @@
 use crate::ndjson::without_position;
 use crate::scan::LineBreaks;
 
-/// The deepest nesting `serde_json` accepts (its deserializer's recursion limit).
+/// The nesting depth at which `serde_json` stops (its deserializer's recursion limit), so
+/// values may be nested one level less.
 const NESTING_LIMIT: usize = 128;
 
 /// A fault inside one row, placed relative to the row's first byte.
@@ -21,26 +22,38 @@ pub(crate) struct JsonFault {
     pub(crate) column: u64,
     /// Description of the fault and, where it helps, of the fix.
     pub(crate) message: String,
-    /// Whether the row ended before its value was complete.
+    /// Whether the row ended before its value was complete. The fault is then placed just
+    /// past the row's last byte.
     pub(crate) unfinished: bool,
+    /// Whether the row ended inside a string.
+    pub(crate) open_string: bool,
+    /// Whether `message` names the fix, so that no general advice is needed.
+    pub(crate) explained: bool,
 }
 
 /// Places `error`, returned by `serde_json` for `row`, and words it for the user.
 pub(crate) fn locate(row: &[u8], error: &serde_json::Error) -> JsonFault {
-    let stopped = stop_index(row, error.line(), error.column());
-    let mut at = stopped.saturating_sub(1).min(row.len().saturating_sub(1));
+    let unfinished = error.is_eof();
+    let mut at = if unfinished {
+        // The `\r` of a closing `\r\n` belongs to the line break.
+        row.strip_suffix(b"\r").unwrap_or(row).len()
+    } else {
+        let stopped = stop_index(row, error.line(), error.column());
+        stopped.saturating_sub(1).min(row.len().saturating_sub(1))
+    };
 
     let invalid_utf8 = std::str::from_utf8(row)
         .err()
         .map(|utf8| utf8.valid_up_to())
         .filter(|&index| index <= at);
-    let message = if let Some(index) = invalid_utf8 {
+    let (message, explained) = if let Some(index) = invalid_utf8 {
         at = index;
-        format!(
+        let message = format!(
             "invalid UTF-8 byte sequence (byte 0x{:02X}); JSON must be UTF-8: convert the file, \
              for example with iconv -f LATIN1 -t UTF-8",
             row[index]
-        )
+        );
+        (message, true)
     } else {
         reword(row.get(at).copied(), error)
     };
@@ -51,11 +64,14 @@ pub(crate) fn locate(row: &[u8], error: &serde_json::Error) -> JsonFault {
         .iter()
         .rposition(|&byte| matches!(byte, b'\n' | b'\r'))
         .map_or(0, |index| index + 1);
+    let unfinished = unfinished && invalid_utf8.is_none();
     JsonFault {
         lines_before: breaks.line() - 1,
         column: (at - line_start) as u64 + 1,
         message,
-        unfinished: error.is_eof() && invalid_utf8.is_none(),
+        unfinished,
+        open_string: unfinished && without_position(error).ends_with("parsing a string"),
+        explained,
     }
 }
 
@@ -72,17 +88,20 @@ fn stop_index(row: &[u8], line: usize, column: usize) -> usize {
     (line_start + column).min(row.len())
 }
 
-/// Words the faults whose `serde_json` wording does not say what to do.
-fn reword(byte: Option<u8>, error: &serde_json::Error) -> String {
+/// Words the faults whose `serde_json` wording is parser jargon or does not say what to do.
+/// Returns the message and whether it names the fix.
+fn reword(byte: Option<u8>, error: &serde_json::Error) -> (String, bool) {
     let text = without_position(error);
     if text.starts_with("recursion limit exceeded") {
-        return format!(
-            "values are nested more than {NESTING_LIMIT} levels deep; flatten them before \
-             profiling"
+        let message = format!(
+            "values are nested {NESTING_LIMIT} levels deep or more; flatten them to at most {} \
+             levels before profiling",
+            NESTING_LIMIT - 1
         );
+        return (message, true);
     }
     if text.starts_with("control character") {
-        return match byte {
+        let message = match byte {
             Some(b'\n' | b'\r') => {
                 "a string contains a raw line break; write it escaped, as \\n".to_string()
             }
@@ -92,8 +111,46 @@ fn reword(byte: Option<u8>, error: &serde_json::Error) -> String {
             ),
             None => text,
         };
+        return (message, true);
     }
-    text
+    if text.starts_with("expected ident") {
+        let message = "invalid bare word: the only ones in JSON are true, false and null, so put \
+                       text in double quotes"
+            .to_string();
+        return (message, true);
+    }
+    if text.starts_with("expected value") {
+        let message = match byte {
+            Some(byte) if byte.is_ascii_graphic() => format!(
+                "expected a value, found {:?}; put text in double quotes",
+                byte as char
+            ),
+            Some(byte) => format!("expected a value, found the byte 0x{byte:02X}"),
+            None => "expected a value".to_string(),
+        };
+        return (message, false);
+    }
+    if text.starts_with("trailing characters") {
+        return (
+            "more text follows the object on the same line".to_string(),
+            false,
+        );
+    }
+    if let Some(rest) = text.strip_prefix("invalid type: ") {
+        let found = rest.split(", expected").next().unwrap_or(rest);
+        let found = match found.split(' ').next().unwrap_or(found) {
+            "sequence" => "an array",
+            "integer" | "floating" => "a number",
+            "string" => "a string",
+            "boolean" => "true or false",
+            "null" | "unit" => "null",
+            _ => found,
+        };
+        let message =
+            format!("the row is {found}, not an object; each row must be one JSON object");
+        return (message, false);
+    }
+    (text, false)
 }
 
 #[cfg(test)]
@@ -154,18 +211,50 @@ mod tests {
     fn deep_nesting_says_to_flatten() {
         let row = format!("{{\"a\": {}1{}}}", "[".repeat(200), "]".repeat(200));
         let found = fault(&row);
-        assert!(found.message.contains("128 levels"), "{}", found.message);
+        assert!(
+            found.message.contains("128 levels deep or more"),
+            "{}",
+            found.message
+        );
+        assert!(found.message.contains("at most 127"), "{}", found.message);
+        assert!(found.explained);
+
+        let fits = format!("{}1{}", "[".repeat(127), "]".repeat(127));
+        assert!(serde_json::from_str::<serde_json::Value>(&fits).is_ok());
+    }
+
+    #[test]
+    fn unprintable_byte_named() {
+        let found = fault_bytes(b"{\"a\": \x00}");
+        assert_eq!(found.column, 7);
+        assert!(found.message.contains("the byte 0x00"), "{}", found.message);
+        assert!(!found.explained);
     }
 
     #[test]
     fn unfinished_row_marked() {
         let found = fault("{\"a\": 1,");
         assert!(found.unfinished);
+        assert!(!found.open_string);
         assert_eq!(found.lines_before, 0);
-        assert_eq!(found.column, 8);
+        assert_eq!(found.column, 9);
+
+        let found = fault("{\"a\": 1,\r");
+        assert_eq!(found.lines_before, 0);
+        assert_eq!(found.column, 9);
+
+        let found = fault("{\"a\": \"open");
+        assert!(found.unfinished);
+        assert!(found.open_string);
+        assert_eq!(found.column, 12);
 
         let found = fault("{\"a\": tru}");
         assert!(!found.unfinished);
         assert_eq!(found.column, 10);
+        assert!(
+            found.message.contains("true, false and null"),
+            "{}",
+            found.message
+        );
     }
 }

@@ -144,6 +144,14 @@ pub fn plan(path: &Path, options: &LoadOptions, progress: &dyn Progress) -> Resu
             message: "is a directory; pass a file".to_string(),
         });
     }
+    if !metadata.is_file() {
+        return Err(AnalyticsError::Format {
+            path: path.to_path_buf(),
+            message: "is not a regular file (it is a pipe, socket or device), and analyze reads \
+                      its input more than once; save the data to a file first"
+                .to_string(),
+        });
+    }
     let size = metadata.len();
     if let Some(limit) = options.max_file_size {
         if size > limit {
@@ -166,15 +174,16 @@ pub fn plan(path: &Path, options: &LoadOptions, progress: &dyn Progress) -> Resu
         .map_err(io_error)?;
     let format = options
         .format
-        .unwrap_or_else(|| InputFormat::detect(path, &head));
+        .unwrap_or_else(|| detect_format(path, &head, options));
     debug!(path = %path.display(), ?format, bytes = size, "loading file");
     if format != InputFormat::Parquet {
-        if let Some(found) = utf16_evidence(&head) {
+        if let Some(wide) = wide_encoding(&head, options.encoding) {
             return Err(AnalyticsError::Format {
                 path: path.to_path_buf(),
                 message: format!(
-                    "looks like UTF-16 text ({found}), which cannot be read; convert it to \
-                     UTF-8 first, for example with iconv -f UTF-16 -t UTF-8"
+                    "looks like {} text ({}), which cannot be read; convert it to UTF-8 first, \
+                     for example with iconv -f {} -t UTF-8",
+                    wide.name, wide.evidence, wide.name
                 ),
             });
         }
@@ -194,13 +203,58 @@ pub fn plan(path: &Path, options: &LoadOptions, progress: &dyn Progress) -> Resu
     Ok(plan)
 }
 
-/// Tells from a file's first bytes whether it is UTF-16: a byte order mark, or ASCII text with
-/// a zero byte beside every character. Returns what gave it away.
-fn utf16_evidence(head: &[u8]) -> Option<&'static str> {
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        return Some("it starts with a UTF-16 byte order mark");
+/// Detects the format of `path` from its extension, then from its first bytes. When the
+/// bytes alone point to JSON, options of delimited text count as evidence for CSV.
+fn detect_format(path: &Path, head: &[u8], options: &LoadOptions) -> InputFormat {
+    let detected = InputFormat::detect(path, head);
+    let json_extension = path
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| {
+            ["json", "ndjson", "jsonl"]
+                .iter()
+                .any(|json| extension.eq_ignore_ascii_case(json))
+        });
+    let text_options = options.delimiter.is_some()
+        || options.header == Some(false)
+        || options.encoding == Encoding::Latin1;
+    let json = matches!(detected, InputFormat::Json | InputFormat::Ndjson);
+    if json && !json_extension && text_options {
+        debug!("the content looks like JSON, but options of delimited text were given: CSV");
+        return InputFormat::Csv;
     }
-    let pairs: Vec<&[u8]> = head.chunks_exact(2).take(128).collect();
+    detected
+}
+
+/// A text encoding with two or four bytes per character, found at the start of a file.
+struct WideEncoding {
+    /// The encoding's name, as `iconv` takes it.
+    name: &'static str,
+    /// The bytes that gave it away, in words.
+    evidence: &'static str,
+}
+
+/// Tells from a file's first bytes whether it is UTF-16 or UTF-32: a byte order mark, or
+/// text where most characters have a zero byte on the same side. With `Latin1` requested, a
+/// UTF-16 byte order mark alone is taken as the Latin-1 characters `ÿþ` or `þÿ`.
+fn wide_encoding(head: &[u8], encoding: Encoding) -> Option<WideEncoding> {
+    let marked = |name, width| WideEncoding {
+        name,
+        evidence: if width == 4 {
+            "it starts with a UTF-32 byte order mark"
+        } else {
+            "it starts with a UTF-16 byte order mark"
+        },
+    };
+    if head.starts_with(&[0xFF, 0xFE, 0, 0]) || head.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Some(marked("UTF-32", 4));
+    }
+    let utf16_mark = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    if utf16_mark && encoding != Encoding::Latin1 {
+        return Some(marked("UTF-16", 2));
+    }
+
+    let pairs: Vec<&[u8]> = head.chunks_exact(2).take(256).collect();
     if pairs.len() < 2 {
         return None;
     }
@@ -212,9 +266,23 @@ fn utf16_evidence(head: &[u8]) -> Option<&'static str> {
         .iter()
         .filter(|pair| pair[0] != 0 && pair[1] == 0)
         .count();
-    // Nine characters in ten with a zero byte on the same side.
-    (zero_first.max(zero_second) * 10 >= pairs.len() * 9)
-        .then_some("every other byte is zero, as in UTF-16 without a byte order mark")
+    // Half the characters with a zero byte on one side, and almost none on the other: text
+    // in another script keeps ASCII punctuation and digits, which have the zero byte.
+    let one_sided =
+        |this: usize, other: usize| this * 2 >= pairs.len() && other * 20 <= pairs.len();
+    if one_sided(zero_second, zero_first) {
+        return Some(WideEncoding {
+            name: "UTF-16LE",
+            evidence: "most characters have a zero byte after them",
+        });
+    }
+    if one_sided(zero_first, zero_second) {
+        return Some(WideEncoding {
+            name: "UTF-16BE",
+            evidence: "most characters have a zero byte before them",
+        });
+    }
+    None
 }
 
 /// Warnings for the options of delimited text given for a file of another format, which

@@ -20,7 +20,7 @@ use polars::prelude::*;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::error::{AnalyticsError, Result};
-use crate::json_fault::locate;
+use crate::json_fault::{locate, JsonFault};
 use crate::progress::Progress;
 use crate::scan::read_range;
 
@@ -202,23 +202,9 @@ pub fn scan_ndjson(
         if is_row(content) {
             merge_line(content, &mut schema).map_err(|error| {
                 let fault = locate(content, &error);
-                let array = rows == 0 && content.trim_ascii_start().starts_with(b"[");
-                let hint = if array {
-                    " (the file looks like one JSON array: pass --input-format json)"
-                } else if fault.unfinished {
-                    " (the line ends before its value does: NDJSON has one whole object on \
-                     each line, so an object spread over several lines cannot be read as NDJSON)"
-                } else {
-                    ""
-                };
-                AnalyticsError::Format {
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "cannot be read as NDJSON: line {line_number}, column {}: {}{hint}; \
-                         check the file or name the real format with --input-format",
-                        fault.column, fault.message
-                    ),
-                }
+                let first_array = rows == 0 && content.trim_ascii_start().starts_with(b"[");
+                let last = !line.ends_with(b"\n");
+                line_error(path, line_number, &fault, first_array, last)
             })?;
             rows += 1;
             current.rows += 1;
@@ -243,6 +229,56 @@ pub fn scan_ndjson(
         chunks,
         rows,
     })
+}
+
+/// Builds the error for a line that is not one JSON object. `first_array` is true when the
+/// first row starts with `[`, and `last` when the line is the file's last and has no line
+/// break.
+fn line_error(
+    path: &Path,
+    line_number: u64,
+    fault: &JsonFault,
+    first_array: bool,
+    last: bool,
+) -> AnalyticsError {
+    // A lone `\r` inside the line counts as a line break, as editors show it.
+    let line = line_number + fault.lines_before;
+    let mut message = format!(
+        "cannot be read as NDJSON: line {line}, column {}: {}",
+        fault.column, fault.message
+    );
+    let hint = if first_array {
+        Some("the file looks like one JSON array: pass --input-format json")
+    } else if fault.lines_before > 0 {
+        Some(
+            "the file has lone CR (\\r) line breaks, but NDJSON lines end with \\n: convert them, \
+             for example with tr '\\r' '\\n'",
+        )
+    } else if fault.unfinished && last {
+        Some("the last line ends before its object does, so the file may be truncated")
+    } else if fault.open_string {
+        Some(
+            "the line ends inside a string: a line break inside a string must be written \
+             escaped, as \\n",
+        )
+    } else if fault.unfinished {
+        Some(
+            "the line ends before its object does: NDJSON has one whole object on each line, \
+             so rewrite the file that way, for example with jq -c",
+        )
+    } else {
+        None
+    };
+    if let Some(hint) = hint {
+        message.push_str("; ");
+        message.push_str(hint);
+    } else if !fault.explained {
+        message.push_str("; check the file or name the real format with --input-format");
+    }
+    AnalyticsError::Format {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
 /// Returns the message of a `serde_json` error without the position it appends, so that the

@@ -234,15 +234,39 @@ fn malformed_ndjson_names_line() {
 #[test]
 fn json_faults_say_what_to_do() {
     let deep = format!("{{\"a\": {}1{}}}\n", "[".repeat(200), "]".repeat(200));
-    let cases: [(&str, &[u8], &[&str]); 5] = [
+    let cases: [(&str, &[u8], &[&str]); 9] = [
         (
             "one.json",
             b"{\n  \"a\": 1,\n  \"b\": 2\n}\n",
             &[
-                "line 1",
-                "ends before its value does",
+                "line 1, column 2",
+                "ends before its object does",
                 "one whole object on each line",
             ],
+        ),
+        (
+            "open.ndjson",
+            b"{\"a\": \"hello\nworld\"}\n",
+            &[
+                "line 1, column 13",
+                "ends inside a string",
+                "escaped, as \\n",
+            ],
+        ),
+        (
+            "returns.ndjson",
+            b"{\"a\": 1}\r{\"a\": 2}\r{\"a\": x}\r",
+            &["line 2, column 1", "lone CR", "tr '\\r' '\\n'"],
+        ),
+        (
+            "cut.ndjson",
+            b"{\"a\": 1}\n{\"a\": 2",
+            &["line 2, column 8", "may be truncated"],
+        ),
+        (
+            "scalar.ndjson",
+            b"{\"a\": 1}\n[1, 2]\n",
+            &["line 2", "the row is an array, not an object"],
         ),
         (
             "latin.ndjson",
@@ -275,44 +299,82 @@ fn json_faults_say_what_to_do() {
 
 #[test]
 fn utf16_named_with_what_to_do() {
-    let text = "name,city\nann,paris\n";
+    let text = "name,city\nann,paris\nbob,Ωμέγα Ölçü\n";
     let little: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
     let big: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
     let with_mark = [&[0xFF, 0xFE][..], &little].concat();
+    let wide: Vec<u8> = [0xFF, 0xFE, 0, 0, b'a', 0, 0, 0].to_vec();
     let json: Vec<u8> = "[{\"a\": 1}]"
         .encode_utf16()
         .flat_map(u16::to_le_bytes)
         .collect();
-    for (name, bytes, evidence) in [
-        ("marked.csv", &with_mark, "byte order mark"),
-        ("little.csv", &little, "every other byte is zero"),
-        ("big.tsv", &big, "every other byte is zero"),
-        ("rows.json", &json, "every other byte is zero"),
+    for (name, bytes, evidence, encoding) in [
+        ("marked.csv", &with_mark, "byte order mark", "-f UTF-16 "),
+        (
+            "little.csv",
+            &little,
+            "zero byte after them",
+            "-f UTF-16LE ",
+        ),
+        ("big.tsv", &big, "zero byte before them", "-f UTF-16BE "),
+        ("rows.json", &json, "zero byte after them", "-f UTF-16LE "),
+        ("wide.txt", &wide, "UTF-32 byte order mark", "-f UTF-32 "),
     ] {
         let file = fixture(name, bytes);
         let message = profile(&file.path, &LoadOptions::default())
             .unwrap_err()
             .to_string();
         assert!(message.contains(name), "{message}");
-        assert!(message.contains("UTF-16"), "{message}");
         assert!(message.contains(evidence), "{message}");
-        assert!(message.contains("iconv"), "{message}");
+        assert!(message.contains(&format!("iconv {encoding}")), "{message}");
     }
+
+    // With Latin-1 requested, FF FE are the characters ÿþ.
+    let file = fixture("latin.csv", b"\xff\xfeab,cd\n1,2\n");
+    let options = LoadOptions {
+        encoding: Encoding::Latin1,
+        ..LoadOptions::default()
+    };
+    let profile = profile(&file.path, &options).unwrap();
+    assert_eq!(profile.columns[0].name, "ÿþab");
+}
+
+#[test]
+fn special_file_rejected() {
+    let error = profile(Path::new("/dev/null"), &LoadOptions::default()).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("not a regular file"), "{message}");
+    assert!(message.contains("save the data to a file"), "{message}");
+}
+
+#[test]
+fn text_options_keep_csv() {
+    let file = fixture("pairs.txt", b"{\"a\":1},5\n{\"a\":2},6\n");
+    let options = LoadOptions {
+        header: Some(false),
+        ..LoadOptions::default()
+    };
+    let profile = profile(&file.path, &options).unwrap();
+    assert_eq!(profile.rows, 2);
+    assert_eq!(profile.read.format, vuhitra_analytics::InputFormat::Csv);
 }
 
 #[test]
 fn json_array_in_text_file_read_as_json() {
-    let file = fixture(
-        "rows.txt",
-        b"[\n {\"a\": 1, \"b\": \"x\"},\n {\"a\": 2, \"b\": \"y\"}\n]\n",
-    );
+    let rows = b"[\n {\"a\": 1, \"b\": \"x\"},\n {\"a\": 2, \"b\": \"y\"}\n]\n";
+    let file = fixture("rows.txt", rows);
+    let detected = profile(&file.path, &LoadOptions::default()).unwrap();
+    assert_eq!(detected.rows, 2);
+    assert_eq!(detected.read.format, vuhitra_analytics::InputFormat::Json);
+    assert_eq!(column(&detected, "a").mean, Some(1.5));
+
+    let file = fixture("rows.json", rows);
     let options = LoadOptions {
         encoding: Encoding::Latin1,
         ..LoadOptions::default()
     };
     let profile = profile(&file.path, &options).unwrap();
     assert_eq!(profile.rows, 2);
-    assert_eq!(column(&profile, "a").mean, Some(1.5));
     let warnings = &profile.read.warnings;
     assert!(
         warnings

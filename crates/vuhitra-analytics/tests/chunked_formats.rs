@@ -226,7 +226,7 @@ fn ndjson_late_error_names_line() {
         .unwrap_err()
         .to_string();
     assert!(
-        message.contains("line 2, column 1: invalid type"),
+        message.contains("line 2, column 1: the row is an array, not an object"),
         "{message}"
     );
     assert!(message.contains("JSON object"), "{message}");
