@@ -130,6 +130,15 @@ fn reword(byte: Option<u8>, error: &serde_json::Error) -> (String, bool) {
         };
         return (message, false);
     }
+    if text.starts_with("EOF while parsing a string") {
+        return ("the text ends inside a string".to_string(), false);
+    }
+    if text.starts_with("EOF while parsing") {
+        return (
+            "the text ends before the value is complete".to_string(),
+            false,
+        );
+    }
     if text.starts_with("trailing characters") {
         return (
             "more text follows the object on the same line".to_string(),

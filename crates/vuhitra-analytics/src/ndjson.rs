@@ -243,32 +243,45 @@ fn line_error(
 ) -> AnalyticsError {
     // A lone `\r` inside the line counts as a line break, as editors show it.
     let line = line_number + fault.lines_before;
-    let mut message = format!(
-        "cannot be read as NDJSON: line {line}, column {}: {}",
-        fault.column, fault.message
-    );
-    let hint = if first_array {
-        Some("the file looks like one JSON array: pass --input-format json")
+    let (fault_text, hint) = if first_array {
+        (
+            fault.message.as_str(),
+            Some("the file looks like one JSON array: pass --input-format json"),
+        )
     } else if fault.lines_before > 0 {
-        Some(
-            "the file has lone CR (\\r) line breaks, but NDJSON lines end with \\n: convert them, \
-             for example with tr '\\r' '\\n'",
+        (
+            fault.message.as_str(),
+            Some(
+                "the file has lone CR (\\r) line breaks, but NDJSON lines end with \\n: convert \
+                 them, for example with tr '\\r' '\\n'",
+            ),
         )
     } else if fault.unfinished && last {
-        Some("the last line ends before its object does, so the file may be truncated")
+        (
+            "the last line ends before its object does",
+            Some("the file may be truncated"),
+        )
     } else if fault.open_string {
-        Some(
-            "the line ends inside a string: a line break inside a string must be written \
-             escaped, as \\n",
+        (
+            "the line ends inside a string",
+            Some("a line break inside a string must be written escaped, as \\n"),
         )
     } else if fault.unfinished {
-        Some(
-            "the line ends before its object does: NDJSON has one whole object on each line, \
-             so rewrite the file that way, for example with jq -c",
+        (
+            "the line ends before its object does",
+            Some(
+                "NDJSON has one whole object on each line, so rewrite the file that way, for \
+                 example with jq -c",
+            ),
         )
     } else {
-        None
+        (fault.message.as_str(), None)
     };
+
+    let mut message = format!(
+        "cannot be read as NDJSON: line {line}, column {}: {fault_text}",
+        fault.column
+    );
     if let Some(hint) = hint {
         message.push_str("; ");
         message.push_str(hint);
