@@ -31,7 +31,7 @@ pub enum AnalyticsError {
         limit: u64,
     },
 
-    /// The file has no bytes at all, or nothing but whitespace.
+    /// A file with no bytes at all, or nothing but whitespace.
     #[error("{path} is empty: it holds no column and no row to profile")]
     Empty {
         /// File that was empty.
@@ -61,10 +61,12 @@ pub enum AnalyticsError {
         line: u64,
     },
 
-    /// Rows whose field count differs from the header's.
+    /// Rows whose field count differs from the header's (or, without a header, the first
+    /// row's).
     #[error(
-        "{path} has rows with a different number of fields than the header ({expected}): {}{}; \
+        "{path} has rows with a different number of fields than the {} ({expected}): {}{}; \
          fix the rows or check the delimiter (--delimiter)",
+        if *.header { "header" } else { "first row" },
         format_ragged(.rows),
         if *.more > 0 { format!(" and {} more", .more) } else { String::new() }
     )]
@@ -73,6 +75,8 @@ pub enum AnalyticsError {
         path: PathBuf,
         /// Number of fields in the header (or the first row).
         expected: usize,
+        /// Whether the file has a header row.
+        header: bool,
         /// Up to ten offending rows.
         rows: Vec<RaggedRow>,
         /// How many more offending rows were found beyond `rows`.

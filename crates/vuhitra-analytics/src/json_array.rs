@@ -93,7 +93,8 @@ impl Walk<'_> {
         }
     }
 
-    /// Names the position of byte `index` of the current block, as `line L, column C`.
+    /// Names the position of byte `index` of the current block, as `line L, column C`. After
+    /// the last block, `position(0)` names the place just past the file's last byte.
     fn position(&self, index: usize) -> String {
         let column = self.offset + index as u64 - self.line_start + 1;
         format!("line {}, column {column}", self.line)
@@ -351,24 +352,26 @@ pub fn scan_json_array(
                 })
             }
             Place::InElement => {
-                return Err(walk.error(format!(
-                    "the file ends inside element {}, which starts at line {}; the file may be \
-                     truncated",
+                return Err(walk.error_with_fix(format!(
+                    "{}: the file ends inside element {}, which starts at line {}; the file may \
+                     be truncated",
+                    walk.position(0),
                     walk.elements + 1,
                     walk.element_line
                 )))
             }
             Place::BeforeElement { .. } if walk.elements == 0 => {
-                return Err(walk.error(
-                    "the file ends after the opening [ with no element and no closing ]; the \
-                     file may be truncated"
-                        .to_string(),
-                ))
+                return Err(walk.error_with_fix(format!(
+                    "{}: the file ends after the opening [ with no element and no closing ]; \
+                     the file may be truncated",
+                    walk.position(0)
+                )))
             }
             Place::BeforeElement { .. } | Place::AfterElement => {
-                return Err(walk.error(format!(
-                    "the file ends after element {} without the closing ]; the file may be \
+                return Err(walk.error_with_fix(format!(
+                    "{}: the file ends after element {} without the closing ]; the file may be \
                      truncated",
+                    walk.position(0),
                     walk.elements
                 )))
             }
@@ -534,7 +537,7 @@ mod tests {
             ),
             (
                 "[{\"a\": 1},\n{\"a\": \n",
-                "ends inside element 2, which starts at line 2",
+                "line 3, column 1: the file ends inside element 2, which starts at line 2",
             ),
             ("[{\"a\": 1}", "ends after element 1 without the closing ]"),
             (

@@ -34,16 +34,24 @@ pub(crate) struct JsonFault {
 /// Places `error`, returned by `serde_json` for `row`, and words it for the user.
 pub(crate) fn locate(row: &[u8], error: &serde_json::Error) -> JsonFault {
     let unfinished = error.is_eof();
+    let text = without_position(error);
     let mut at = if unfinished {
         // The `\r` of a closing `\r\n` belongs to the line break.
         row.strip_suffix(b"\r").unwrap_or(row).len()
+    } else if text.starts_with("invalid type") {
+        // The row as a whole is not an object: point at its start.
+        row.iter()
+            .position(|byte| !byte.is_ascii_whitespace())
+            .unwrap_or(0)
     } else {
         let stopped = stop_index(row, error.line(), error.column());
         stopped.saturating_sub(1).min(row.len().saturating_sub(1))
     };
 
+    // A character cut off by the end of an unfinished row is a cut, not invalid UTF-8.
     let invalid_utf8 = std::str::from_utf8(row)
         .err()
+        .filter(|utf8| !(unfinished && utf8.error_len().is_none()))
         .map(|utf8| utf8.valid_up_to())
         .filter(|&index| index <= at);
     let (message, explained) = if let Some(index) = invalid_utf8 {
@@ -55,7 +63,7 @@ pub(crate) fn locate(row: &[u8], error: &serde_json::Error) -> JsonFault {
         );
         (message, true)
     } else {
-        reword(row.get(at).copied(), error)
+        reword(&row[at.min(row.len())..], &text)
     };
 
     let mut breaks = LineBreaks::default();
@@ -70,7 +78,7 @@ pub(crate) fn locate(row: &[u8], error: &serde_json::Error) -> JsonFault {
         column: (at - line_start) as u64 + 1,
         message,
         unfinished,
-        open_string: unfinished && without_position(error).ends_with("parsing a string"),
+        open_string: unfinished && text.ends_with("parsing a string"),
         explained,
     }
 }
@@ -89,9 +97,11 @@ fn stop_index(row: &[u8], line: usize, column: usize) -> usize {
 }
 
 /// Words the faults whose `serde_json` wording is parser jargon or does not say what to do.
-/// Returns the message and whether it names the fix.
-fn reword(byte: Option<u8>, error: &serde_json::Error) -> (String, bool) {
-    let text = without_position(error);
+/// `rest` is the rest of the row, from the byte at fault on. Returns the message and whether it names
+/// the fix.
+fn reword(rest: &[u8], text: &str) -> (String, bool) {
+    let text = text.to_string();
+    let byte = rest.first().copied();
     if text.starts_with("recursion limit exceeded") {
         let message = format!(
             "values are nested {NESTING_LIMIT} levels deep or more; flatten them to at most {} \
@@ -102,8 +112,15 @@ fn reword(byte: Option<u8>, error: &serde_json::Error) -> (String, bool) {
     }
     if text.starts_with("control character") {
         let message = match byte {
-            Some(b'\n' | b'\r') => {
+            Some(b'\n') => {
                 "a string contains a raw line break; write it escaped, as \\n".to_string()
+            }
+            Some(b'\r') if rest.get(1) == Some(&b'\n') => {
+                "a string contains a raw line break (CR LF); write it escaped, as \\r\\n"
+                    .to_string()
+            }
+            Some(b'\r') => {
+                "a string contains a raw carriage return; write it escaped, as \\r".to_string()
             }
             Some(byte) => format!(
                 "a string contains the raw control character 0x{byte:02X}; write it escaped, as \
@@ -120,13 +137,19 @@ fn reword(byte: Option<u8>, error: &serde_json::Error) -> (String, bool) {
         return (message, true);
     }
     if text.starts_with("expected value") {
-        let message = match byte {
-            Some(byte) if byte.is_ascii_graphic() => format!(
-                "expected a value, found {:?}; put text in double quotes",
-                byte as char
-            ),
-            Some(byte) => format!("expected a value, found the byte 0x{byte:02X}"),
-            None => "expected a value".to_string(),
+        let found = rest
+            .utf8_chunks()
+            .next()
+            .and_then(|chunk| chunk.valid().chars().next());
+        let message = match (found, byte) {
+            (Some(found), _) if found.is_alphabetic() => {
+                format!("expected a value, found {found:?}; put text in double quotes")
+            }
+            (Some(found), _) if !found.is_control() => {
+                format!("expected a value, found {found:?}")
+            }
+            (_, Some(byte)) => format!("expected a value, found the byte 0x{byte:02X}"),
+            (_, None) => "expected a value".to_string(),
         };
         return (message, false);
     }
@@ -230,6 +253,30 @@ mod tests {
 
         let fits = format!("{}1{}", "[".repeat(127), "]".repeat(127));
         assert!(serde_json::from_str::<serde_json::Value>(&fits).is_ok());
+    }
+
+    #[test]
+    fn found_character_named() {
+        let found = fault("{\"a\": é}");
+        assert!(
+            found.message.contains("found 'é'; put text in double"),
+            "{}",
+            found.message
+        );
+
+        let found = fault("{\"a\": }");
+        assert_eq!(found.message, "expected a value, found '}'");
+
+        let found = fault("{\"a\": \"x\ry\"}");
+        assert!(found.message.contains("as \\r"), "{}", found.message);
+    }
+
+    #[test]
+    fn cut_character_is_unfinished() {
+        let found = fault_bytes(b"{\"a\": \"Zo\xC3");
+        assert!(found.unfinished);
+        assert!(found.open_string);
+        assert_eq!(found.column, 11);
     }
 
     #[test]

@@ -243,7 +243,7 @@ fn line_error(
 ) -> AnalyticsError {
     // A lone `\r` inside the line counts as a line break, as editors show it.
     let line = line_number + fault.lines_before;
-    let (fault_text, hint) = if first_array {
+    let (fault_text, hint) = if first_array && !fault.explained {
         (
             fault.message.as_str(),
             Some("the file looks like one JSON array: pass --input-format json"),

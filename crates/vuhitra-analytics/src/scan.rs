@@ -587,6 +587,7 @@ fn finish_scan(
         return Err(AnalyticsError::RaggedRows {
             path: path.to_path_buf(),
             expected: raw_names.len(),
+            header: settings.dialect.has_header,
             rows,
             more,
         });

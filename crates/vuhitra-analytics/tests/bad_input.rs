@@ -109,6 +109,18 @@ fn ragged_rows_listed_with_lines() {
 }
 
 #[test]
+fn ragged_rows_without_header_compared_to_first_row() {
+    let file = fixture("rag.csv", b"a\n1,2\n");
+    let options = LoadOptions {
+        header: Some(false),
+        ..LoadOptions::default()
+    };
+    let message = profile(&file.path, &options).unwrap_err().to_string();
+    assert!(message.contains("than the first row (1)"), "{message}");
+    assert!(message.contains("line 2 has 2 fields"), "{message}");
+}
+
+#[test]
 fn ragged_line_counts_quoted_newlines() {
     let file = fixture("ragged.csv", b"a,b\n\"x\ny\",1\r\n2\r\n");
     let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
@@ -266,7 +278,7 @@ fn json_faults_say_what_to_do() {
         (
             "scalar.ndjson",
             b"{\"a\": 1}\n[1, 2]\n",
-            &["line 2", "the row is an array, not an object"],
+            &["line 2, column 1: the row is an array, not an object"],
         ),
         (
             "latin.ndjson",
