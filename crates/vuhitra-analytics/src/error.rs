@@ -49,8 +49,8 @@ pub enum AnalyticsError {
 
     /// Bytes that are not valid UTF-8 were found while UTF-8 was expected.
     #[error(
-        "{path} is not valid UTF-8: invalid byte sequence at byte offset {offset} (line {line}); \
-         if the file is Latin-1, pass --encoding latin-1"
+        "{path} is not valid UTF-8: invalid byte sequence at byte offset {offset} (line {line}, \
+         column {column}); if the file is Latin-1, pass --encoding latin-1"
     )]
     InvalidUtf8 {
         /// File that failed.
@@ -59,6 +59,8 @@ pub enum AnalyticsError {
         offset: u64,
         /// Line of that byte, counted from 1.
         line: u64,
+        /// Column of that byte on its line, counted from 1 in bytes.
+        column: u64,
     },
 
     /// Rows whose field count differs from the header's (or, without a header, the first

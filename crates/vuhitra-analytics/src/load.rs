@@ -282,6 +282,26 @@ fn wide_encoding(head: &[u8], encoding: Encoding) -> Option<WideEncoding> {
             evidence: "most characters have a zero byte before them",
         });
     }
+
+    // Text mostly in a script such as Chinese has few zero bytes, one beside each ASCII
+    // character (delimiters, digits, line breaks), all on the same side. Such bytes are
+    // rarely valid UTF-8.
+    let invalid_utf8 = std::str::from_utf8(head).is_err_and(|error| error.error_len().is_some());
+    let all_zero = pairs.iter().any(|pair| pair[0] == 0 && pair[1] == 0);
+    if invalid_utf8 && !all_zero {
+        if zero_first == 0 && zero_second >= 8 {
+            return Some(WideEncoding {
+                name: "UTF-16LE",
+                evidence: "every zero byte follows an ASCII character",
+            });
+        }
+        if zero_second == 0 && zero_first >= 8 {
+            return Some(WideEncoding {
+                name: "UTF-16BE",
+                evidence: "every zero byte comes before an ASCII character",
+            });
+        }
+    }
     None
 }
 

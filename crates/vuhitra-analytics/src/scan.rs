@@ -887,27 +887,35 @@ fn line_of(file: &mut File, offset: u64) -> std::io::Result<u64> {
 }
 
 fn invalid_utf8(path: &Path, offset: u64) -> AnalyticsError {
-    let line = File::open(path)
+    let (line, column) = File::open(path)
         .and_then(|mut file| line_of_byte(&mut file, offset))
-        .unwrap_or(0);
+        .unwrap_or((0, 0));
     AnalyticsError::InvalidUtf8 {
         path: path.to_path_buf(),
         offset,
         line,
+        column,
     }
 }
 
-/// The line (counted from 1) that contains byte `offset`.
-fn line_of_byte(file: &mut File, offset: u64) -> std::io::Result<u64> {
+/// Finds the line (counted from 1) that contains byte `offset`, and the byte's column on that
+/// line (counted from 1, in bytes).
+fn line_of_byte(file: &mut File, offset: u64) -> std::io::Result<(u64, u64)> {
     let mut reader = BufReader::new(file.take(offset));
     let mut breaks = LineBreaks::default();
+    let mut position = 0u64;
+    let mut line_start = 0u64;
     loop {
         let buffer = reader.fill_buf()?;
         if buffer.is_empty() {
-            return Ok(breaks.line());
+            return Ok((breaks.line(), offset - line_start + 1));
         }
         breaks.feed(buffer);
+        if let Some(last) = memchr::memrchr2(b'\n', b'\r', buffer) {
+            line_start = position + last as u64 + 1;
+        }
         let consumed = buffer.len();
+        position += consumed as u64;
         reader.consume(consumed);
     }
 }

@@ -174,11 +174,18 @@ fn many_ragged_rows_summarised() {
 fn invalid_utf8_names_offset_and_line() {
     let file = fixture("latin.csv", b"name,city\nann,caf\xe9\n");
     let error = profile(&file.path, &LoadOptions::default()).unwrap_err();
-    let AnalyticsError::InvalidUtf8 { offset, line, .. } = &error else {
+    let AnalyticsError::InvalidUtf8 {
+        offset,
+        line,
+        column,
+        ..
+    } = &error
+    else {
         panic!("expected invalid UTF-8, got {error}");
     };
     assert_eq!(*offset, 17);
     assert_eq!(*line, 2);
+    assert_eq!(*column, 8);
     assert!(error.to_string().contains("--encoding latin-1"), "{error}");
 }
 
@@ -316,6 +323,13 @@ fn utf16_named_with_what_to_do() {
     let big: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
     let with_mark = [&[0xFF, 0xFE][..], &little].concat();
     let wide: Vec<u8> = [0xFF, 0xFE, 0, 0, b'a', 0, 0, 0].to_vec();
+    let chinese: String = (0..20)
+        .map(|row| format!("東京都渋谷区,大阪府{row}\n"))
+        .collect();
+    let chinese: Vec<u8> = format!("名前,都市\n{chinese}")
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
     let json: Vec<u8> = "[{\"a\": 1}]"
         .encode_utf16()
         .flat_map(u16::to_le_bytes)
@@ -331,6 +345,12 @@ fn utf16_named_with_what_to_do() {
         ("big.tsv", &big, "zero byte before them", "-f UTF-16BE "),
         ("rows.json", &json, "zero byte after them", "-f UTF-16LE "),
         ("wide.txt", &wide, "UTF-32 byte order mark", "-f UTF-32 "),
+        (
+            "chinese.csv",
+            &chinese,
+            "every zero byte follows",
+            "-f UTF-16LE ",
+        ),
     ] {
         let file = fixture(name, bytes);
         let message = profile(&file.path, &LoadOptions::default())
@@ -340,6 +360,12 @@ fn utf16_named_with_what_to_do() {
         assert!(message.contains(evidence), "{message}");
         assert!(message.contains(&format!("iconv {encoding}")), "{message}");
     }
+
+    // The same text in UTF-8 is read.
+    let rows: String = (0..20).map(|row| format!("東京都渋谷区,{row}\n")).collect();
+    let file = fixture("chinese.csv", format!("名前,番号\n{rows}").as_bytes());
+    let read = profile(&file.path, &LoadOptions::default()).unwrap();
+    assert_eq!(read.rows, 20);
 
     // With Latin-1 requested, FF FE are the characters ÿþ.
     let file = fixture("latin.csv", b"\xff\xfeab,cd\n1,2\n");
