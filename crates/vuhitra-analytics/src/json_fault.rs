@@ -153,6 +153,27 @@ fn reword(rest: &[u8], text: &str) -> (String, bool) {
         };
         return (message, false);
     }
+    if text.starts_with("invalid escape") {
+        let message =
+            "invalid escape in a string: after a backslash JSON allows only \\\" \\\\ / b \
+                       f n r t and uXXXX, so write a backslash itself as \\\\"
+                .to_string();
+        return (message, true);
+    }
+    if text.starts_with("unexpected end of hex escape")
+        || text.starts_with("lone leading surrogate")
+    {
+        let message = "invalid \\u escape: it needs four hex digits, and a high surrogate \
+                       (\\uD800 to \\uDBFF) must be followed by a low one (\\uDC00 to \\uDFFF)"
+            .to_string();
+        return (message, true);
+    }
+    if text.starts_with("key must be a string") {
+        return (
+            "object keys must be strings in double quotes".to_string(),
+            true,
+        );
+    }
     if text.starts_with("EOF while parsing a string") {
         return ("the text ends inside a string".to_string(), false);
     }
@@ -269,6 +290,30 @@ mod tests {
 
         let found = fault("{\"a\": \"x\ry\"}");
         assert!(found.message.contains("as \\r"), "{}", found.message);
+    }
+
+    #[test]
+    fn escapes_and_keys_explained() {
+        let found = fault("{\"a\": \"x\\qy\"}");
+        assert!(
+            found.message.starts_with("invalid escape"),
+            "{}",
+            found.message
+        );
+        assert!(found.explained);
+
+        let found = fault("{\"a\": \"\\ud800\"}");
+        assert!(
+            found.message.starts_with("invalid \\u escape"),
+            "{}",
+            found.message
+        );
+
+        let found = fault("{1: 2}");
+        assert_eq!(
+            found.message,
+            "object keys must be strings in double quotes"
+        );
     }
 
     #[test]

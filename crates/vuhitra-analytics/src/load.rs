@@ -622,6 +622,20 @@ fn plan_json(
     ))
 }
 
+/// Maximum length of a type name shown in a warning, in characters.
+const TYPE_NAME_CHARS: usize = 80;
+
+/// Names `dtype` for a warning, cut to [`TYPE_NAME_CHARS`] characters, because a deeply
+/// nested type can be thousands of characters long.
+fn short_type_name(dtype: &DataType) -> String {
+    let name = dtype.to_string();
+    if name.chars().count() <= TYPE_NAME_CHARS {
+        return name;
+    }
+    let cut: String = name.chars().take(TYPE_NAME_CHARS).collect();
+    format!("{cut}…")
+}
+
 /// Plans the selected columns from their storage types. `None` marks a nested type, which is
 /// left out with a warning. `storages` and `dtypes` are indexed by file position.
 fn typed_columns(
@@ -636,7 +650,8 @@ fn typed_columns(
         let Some(storage) = storages[index] else {
             warnings.push(format!(
                 "column {:?} has the nested type {} and is left out of the profile",
-                names[index], dtypes[index]
+                names[index],
+                short_type_name(&dtypes[index])
             ));
             continue;
         };
@@ -1286,4 +1301,23 @@ pub fn load_frame(
     let mut frame = frame.unwrap_or_default();
     frame.rechunk_mut();
     Ok((frame, plan.info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_type_name_cut() {
+        let mut dtype = DataType::Int64;
+        for _ in 0..100 {
+            dtype = DataType::List(Box::new(dtype));
+        }
+        let name = short_type_name(&dtype);
+        assert_eq!(name.chars().count(), TYPE_NAME_CHARS + 1);
+        assert!(name.starts_with("list[list["), "{name}");
+        assert!(name.ends_with('…'), "{name}");
+
+        assert_eq!(short_type_name(&DataType::Int64), "i64");
+    }
 }
