@@ -235,7 +235,7 @@ impl Walk<'_> {
 
     /// Checks the element just read, merges its keys and adds it to the current chunk.
     fn finish_element(&mut self, end: u64) -> Result<Flow> {
-        if let Err(error) = merge_line(&self.element, &mut self.schema) {
+        if let Err(error) = merge_line(&self.element, &mut self.schema, self.element_line) {
             let fault = locate(&self.element, &error);
             let column = if fault.lines_before == 0 {
                 self.element_column + fault.column
@@ -381,6 +381,7 @@ pub fn scan_json_array(
         walk.chunks.push(walk.current);
     }
     Ok(NdjsonScan {
+        repeated: walk.schema.repeated,
         names: walk.schema.names,
         kinds: walk.schema.kinds,
         chunks: walk.chunks,

@@ -548,6 +548,18 @@ fn plan_json(
     }
 
     let mut warnings = Vec::new();
+    if let Some(repeated) = &scan.repeated {
+        let more = match repeated.rows - 1 {
+            0 => String::new(),
+            1 => " (and in 1 more object)".to_string(),
+            rows => format!(" (and in {rows} more objects)"),
+        };
+        warnings.push(format!(
+            "key {:?} appears twice in the object on line {}{more}; the first value of a \
+             repeated key is read",
+            repeated.key, repeated.line
+        ));
+    }
     let names = unique_names(&scan.names, &mut warnings);
     let selected = select_columns(path, &names, options.columns.as_deref())?;
 

@@ -122,6 +122,19 @@ pub struct NdjsonScan {
     pub chunks: Vec<LineChunk>,
     /// Rows (non-blank lines) up to the row limit.
     pub rows: u64,
+    /// The first key found twice in one object, if any.
+    pub repeated: Option<RepeatedKey>,
+}
+
+/// A key found twice in one object. Polars keeps the first of its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatedKey {
+    /// The key.
+    pub key: String,
+    /// Line (counted from 1) where the first object with a repeated key starts.
+    pub line: u64,
+    /// Number of objects with a repeated key.
+    pub rows: u64,
 }
 
 /// Keys and kinds of a file, merged line by line.
@@ -130,12 +143,25 @@ pub(crate) struct FileSchema {
     pub(crate) names: Vec<String>,
     pub(crate) kinds: Vec<JsonKind>,
     index: hashbrown::HashMap<String, usize>,
+    /// Number of the object being merged, counted from 1.
+    object: u64,
+    /// The number of the last object that had each key.
+    seen_in: Vec<u64>,
+    /// The line of the object being merged.
+    line: u64,
+    /// Whether the object being merged has already repeated a key.
+    repeats_in_object: bool,
+    pub(crate) repeated: Option<RepeatedKey>,
 }
 
 impl FileSchema {
     fn merge(&mut self, key: Cow<'_, str>, kind: JsonKind) {
         match self.index.get(key.as_ref()) {
             Some(&position) => {
+                if self.seen_in[position] == self.object {
+                    self.note_repeat(position);
+                }
+                self.seen_in[position] = self.object;
                 let previous = std::mem::replace(&mut self.kinds[position], JsonKind::Null);
                 self.kinds[position] = previous.merge(kind);
             }
@@ -144,6 +170,25 @@ impl FileSchema {
                 self.index.insert(key.clone(), self.names.len());
                 self.names.push(key);
                 self.kinds.push(kind);
+                self.seen_in.push(self.object);
+            }
+        }
+    }
+
+    /// Records that the key at `position` appears twice in the object being merged.
+    fn note_repeat(&mut self, position: usize) {
+        if self.repeats_in_object {
+            return;
+        }
+        self.repeats_in_object = true;
+        match &mut self.repeated {
+            Some(repeated) => repeated.rows += 1,
+            None => {
+                self.repeated = Some(RepeatedKey {
+                    key: self.names[position].clone(),
+                    line: self.line,
+                    rows: 1,
+                })
             }
         }
     }
@@ -200,7 +245,7 @@ pub fn scan_ndjson(
             content = content.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(content);
         }
         if is_row(content) {
-            merge_line(content, &mut schema).map_err(|error| {
+            merge_line(content, &mut schema, line_number).map_err(|error| {
                 let fault = locate(content, &error);
                 let first_array = rows == 0 && content.trim_ascii_start().starts_with(b"[");
                 let last = !line.ends_with(b"\n");
@@ -224,6 +269,7 @@ pub fn scan_ndjson(
         chunks.push(current);
     }
     Ok(NdjsonScan {
+        repeated: schema.repeated,
         names: schema.names,
         kinds: schema.kinds,
         chunks,
@@ -305,7 +351,15 @@ pub(crate) fn without_position(error: &serde_json::Error) -> String {
 }
 
 /// Checks that `line` is one JSON object and merges the kinds of its keys into `schema`.
-pub(crate) fn merge_line(line: &[u8], schema: &mut FileSchema) -> serde_json::Result<()> {
+/// `line_number` is where the object starts in the file, for messages.
+pub(crate) fn merge_line(
+    line: &[u8],
+    schema: &mut FileSchema,
+    line_number: u64,
+) -> serde_json::Result<()> {
+    schema.object += 1;
+    schema.line = line_number;
+    schema.repeats_in_object = false;
     let mut deserializer = serde_json::Deserializer::from_slice(line);
     LineSeed { schema }.deserialize(&mut deserializer)?;
     deserializer.end()
@@ -526,7 +580,7 @@ mod tests {
     fn kinds_of(lines: &[&str]) -> FileSchema {
         let mut schema = FileSchema::default();
         for line in lines {
-            merge_line(line.as_bytes(), &mut schema).unwrap();
+            merge_line(line.as_bytes(), &mut schema, 1).unwrap();
         }
         schema
     }
@@ -579,9 +633,9 @@ mod tests {
     #[test]
     fn non_object_line_rejected() {
         let mut schema = FileSchema::default();
-        assert!(merge_line(b"[1, 2]", &mut schema).is_err());
-        assert!(merge_line(b"{\"a\": 1} {\"a\": 2}", &mut schema).is_err());
-        assert!(merge_line(b"{\"a\": 1", &mut schema).is_err());
-        assert!(merge_line(b"{\"a\": 1}  ", &mut schema).is_ok());
+        assert!(merge_line(b"[1, 2]", &mut schema, 1).is_err());
+        assert!(merge_line(b"{\"a\": 1} {\"a\": 2}", &mut schema, 1).is_err());
+        assert!(merge_line(b"{\"a\": 1", &mut schema, 1).is_err());
+        assert!(merge_line(b"{\"a\": 1}  ", &mut schema, 1).is_ok());
     }
 }

@@ -423,6 +423,33 @@ fn json_array_in_text_file_read_as_json() {
 }
 
 #[test]
+fn repeated_keys_warned() {
+    for (name, bytes) in [
+        (
+            "rows.ndjson",
+            &b"{\"a\": 1, \"a\": 2}\n\n{\"b\": 1, \"b\": 5}\n{\"a\": 3}\n"[..],
+        ),
+        (
+            "rows.json",
+            b"[{\"a\": 1, \"a\": 2},\n\n{\"b\": 1, \"b\": 5}, {\"a\": 3}]",
+        ),
+    ] {
+        let file = fixture(name, bytes);
+        let profile = profile(&file.path, &LoadOptions::default()).unwrap();
+        let warnings = &profile.read.warnings;
+        let expected = "key \"a\" appears twice in the object on line 1 (and in 1 more object)";
+        assert!(
+            warnings.iter().any(|w| w.contains(expected)),
+            "{name}: {warnings:?}"
+        );
+
+        // The first value of a repeated key is the one read.
+        assert_eq!(column(&profile, "a").mean, Some(2.0), "{name}");
+        assert_eq!(column(&profile, "b").mean, Some(1.0), "{name}");
+    }
+}
+
+#[test]
 fn inf_and_nan_text_handled() {
     let file = fixture("special.csv", b"x\n1\ninf\n-inf\nnan\n2\nNaN\n");
     let profile = profile(&file.path, &LoadOptions::default()).unwrap();
