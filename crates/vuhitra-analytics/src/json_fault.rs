@@ -96,12 +96,54 @@ fn stop_index(row: &[u8], line: usize, column: usize) -> usize {
     (line_start + column).min(row.len())
 }
 
-/// Words the faults whose `serde_json` wording is parser jargon or does not say what to do.
-/// `rest` is the rest of the row, from the byte at fault on. Returns the message and whether it names
-/// the fix.
+/// `serde_json` messages replaced by fixed wording: the message's start, the new wording, and
+/// whether the wording names the fix. A longer start comes before a shorter one it begins with.
+const FIXED_WORDING: [(&str, &str, bool); 8] = [
+    (
+        "expected ident",
+        "invalid bare word: the only ones in JSON are true, false and null, so put text in \
+         double quotes",
+        true,
+    ),
+    (
+        "invalid escape",
+        "invalid escape in a string: after a backslash JSON allows only \\\" \\\\ / b f n r t and \
+         uXXXX, so write a backslash itself as \\\\",
+        true,
+    ),
+    ("unexpected end of hex escape", SURROGATE_WORDING, true),
+    ("lone leading surrogate", SURROGATE_WORDING, true),
+    (
+        "key must be a string",
+        "object keys must be strings in double quotes",
+        true,
+    ),
+    (
+        "EOF while parsing a string",
+        "the text ends inside a string",
+        false,
+    ),
+    (
+        "EOF while parsing",
+        "the text ends before the value is complete",
+        false,
+    ),
+    (
+        "trailing characters",
+        "more text follows the object on the same line",
+        false,
+    ),
+];
+
+/// Wording of an incomplete `\u` escape or a lone surrogate.
+const SURROGATE_WORDING: &str = "invalid \\u escape: it needs four hex digits, and a high \
+                                 surrogate (\\uD800 to \\uDBFF) must be followed by a low one \
+                                 (\\uDC00 to \\uDFFF)";
+
+/// Words the faults whose `serde_json` wording `text` is parser jargon or does not say what to
+/// do. `rest` is the rest of the row, from the byte at fault on. Returns the message and
+/// whether it names the fix.
 fn reword(rest: &[u8], text: &str) -> (String, bool) {
-    let text = text.to_string();
-    let byte = rest.first().copied();
     if text.starts_with("recursion limit exceeded") {
         let message = format!(
             "values are nested {NESTING_LIMIT} levels deep or more; flatten them to at most {} \
@@ -111,84 +153,22 @@ fn reword(rest: &[u8], text: &str) -> (String, bool) {
         return (message, true);
     }
     if text.starts_with("control character") {
-        let message = match byte {
-            Some(b'\n') => {
-                "a string contains a raw line break; write it escaped, as \\n".to_string()
-            }
-            Some(b'\r') if rest.get(1) == Some(&b'\n') => {
-                "a string contains a raw line break (CR LF); write it escaped, as \\r\\n"
-                    .to_string()
-            }
-            Some(b'\r') => {
-                "a string contains a raw carriage return; write it escaped, as \\r".to_string()
-            }
-            Some(byte) => format!(
-                "a string contains the raw control character 0x{byte:02X}; write it escaped, as \
-                 \\u{byte:04X}"
-            ),
-            None => text,
-        };
-        return (message, true);
-    }
-    if text.starts_with("expected ident") {
-        let message = "invalid bare word: the only ones in JSON are true, false and null, so put \
-                       text in double quotes"
-            .to_string();
-        return (message, true);
-    }
-    if text.starts_with("expected value") {
-        let found = rest
-            .utf8_chunks()
-            .next()
-            .and_then(|chunk| chunk.valid().chars().next());
-        let message = match (found, byte) {
-            (Some(found), _) if found.is_alphabetic() => {
-                format!("expected a value, found {found:?}; put text in double quotes")
-            }
-            (Some(found), _) if !found.is_control() => {
-                format!("expected a value, found {found:?}")
-            }
-            (_, Some(byte)) => format!("expected a value, found the byte 0x{byte:02X}"),
-            (_, None) => "expected a value".to_string(),
-        };
-        return (message, false);
-    }
-    if text.starts_with("invalid escape") {
-        let message =
-            "invalid escape in a string: after a backslash JSON allows only \\\" \\\\ / b \
-                       f n r t and uXXXX, so write a backslash itself as \\\\"
-                .to_string();
-        return (message, true);
-    }
-    if text.starts_with("unexpected end of hex escape")
-        || text.starts_with("lone leading surrogate")
-    {
-        let message = "invalid \\u escape: it needs four hex digits, and a high surrogate \
-                       (\\uD800 to \\uDBFF) must be followed by a low one (\\uDC00 to \\uDFFF)"
-            .to_string();
-        return (message, true);
-    }
-    if text.starts_with("key must be a string") {
         return (
-            "object keys must be strings in double quotes".to_string(),
+            control_character(rest).unwrap_or_else(|| text.to_string()),
             true,
         );
     }
-    if text.starts_with("EOF while parsing a string") {
-        return ("the text ends inside a string".to_string(), false);
+    if text.starts_with("expected value") {
+        return (expected_value(rest), false);
     }
-    if text.starts_with("EOF while parsing") {
-        return (
-            "the text ends before the value is complete".to_string(),
-            false,
-        );
+
+    let fixed = FIXED_WORDING
+        .iter()
+        .find(|(start, _, _)| text.starts_with(start));
+    if let Some((_, wording, explained)) = fixed {
+        return (wording.to_string(), *explained);
     }
-    if text.starts_with("trailing characters") {
-        return (
-            "more text follows the object on the same line".to_string(),
-            false,
-        );
-    }
+
     if let Some(rest) = text.strip_prefix("invalid type: ") {
         let found = rest.split(", expected").next().unwrap_or(rest);
         let found = match found.split(' ').next().unwrap_or(found) {
@@ -203,7 +183,40 @@ fn reword(rest: &[u8], text: &str) -> (String, bool) {
             format!("the row is {found}, not an object; each row must be one JSON object");
         return (message, false);
     }
-    (text, false)
+    (text.to_string(), false)
+}
+
+/// Words a raw control character at the start of `rest`, found inside a string.
+fn control_character(rest: &[u8]) -> Option<String> {
+    let message = match *rest.first()? {
+        b'\n' => "a string contains a raw line break; write it escaped, as \\n".to_string(),
+        b'\r' if rest.get(1) == Some(&b'\n') => {
+            "a string contains a raw line break (CR LF); write it escaped, as \\r\\n".to_string()
+        }
+        b'\r' => "a string contains a raw carriage return; write it escaped, as \\r".to_string(),
+        byte => format!(
+            "a string contains the raw control character 0x{byte:02X}; write it escaped, as \
+             \\u{byte:04X}"
+        ),
+    };
+    Some(message)
+}
+
+/// Words a missing value, naming the character (or byte) at the start of `rest` that was found
+/// in its place.
+fn expected_value(rest: &[u8]) -> String {
+    let found = rest
+        .utf8_chunks()
+        .next()
+        .and_then(|chunk| chunk.valid().chars().next());
+    match (found, rest.first()) {
+        (Some(found), _) if found.is_alphabetic() => {
+            format!("expected a value, found {found:?}; put text in double quotes")
+        }
+        (Some(found), _) if !found.is_control() => format!("expected a value, found {found:?}"),
+        (_, Some(byte)) => format!("expected a value, found the byte 0x{byte:02X}"),
+        (_, None) => "expected a value".to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -195,11 +195,9 @@ pub fn plan(path: &Path, options: &LoadOptions, progress: &dyn Progress) -> Resu
         InputFormat::Ndjson => plan_json(path, size, RowLayout::Lines, options, progress),
         InputFormat::Json => plan_json(path, size, RowLayout::ArrayElements, options, progress),
     }?;
-    if format != InputFormat::Csv {
-        plan.info
-            .warnings
-            .extend(unused_text_options(options, format));
-    }
+    plan.info
+        .warnings
+        .extend(unused_text_options(options, format));
     Ok(plan)
 }
 
