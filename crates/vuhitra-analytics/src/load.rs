@@ -177,7 +177,12 @@ pub fn plan(path: &Path, options: &LoadOptions, progress: &dyn Progress) -> Resu
         .unwrap_or_else(|| detect_format(path, &head, options));
     debug!(path = %path.display(), ?format, bytes = size, "loading file");
     if format != InputFormat::Parquet {
-        if let Some(wide) = wide_encoding(&head, options.encoding) {
+        // Latin-1 applies to delimited text only, so JSON with a UTF-16 mark is still UTF-16.
+        let encoding = match format {
+            InputFormat::Csv => options.encoding,
+            _ => Encoding::Utf8,
+        };
+        if let Some(wide) = wide_encoding(&head, encoding) {
             return Err(AnalyticsError::Format {
                 path: path.to_path_buf(),
                 message: format!(
@@ -233,7 +238,7 @@ struct WideEncoding {
 }
 
 /// Tells from a file's first bytes whether it is UTF-16 or UTF-32: a byte order mark, or
-/// text where most characters have a zero byte on the same side. With `Latin1` requested, a
+/// text where most characters have zero bytes on the same side. With `Latin1` requested, a
 /// UTF-16 byte order mark alone is taken as the Latin-1 characters `ÿþ` or `þÿ`.
 fn wide_encoding(head: &[u8], encoding: Encoding) -> Option<WideEncoding> {
     let marked = |name, width| WideEncoding {
@@ -250,6 +255,27 @@ fn wide_encoding(head: &[u8], encoding: Encoding) -> Option<WideEncoding> {
     let utf16_mark = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
     if utf16_mark && encoding != Encoding::Latin1 {
         return Some(marked("UTF-16", 2));
+    }
+
+    // UTF-32 without a byte order mark: characters below U+10000, which is nearly all text,
+    // have two zero bytes on one side.
+    let quads: Vec<&[u8]> = head.chunks_exact(4).take(128).collect();
+    if quads.len() >= 2 {
+        let mostly = |test: fn(&[u8]) -> bool| {
+            quads.iter().filter(|quad| test(quad)).count() * 10 >= quads.len() * 9
+        };
+        if mostly(|quad| quad[2..] == [0, 0] && quad[..2] != [0, 0]) {
+            return Some(WideEncoding {
+                name: "UTF-32LE",
+                evidence: "most characters take four bytes and end with two zero bytes",
+            });
+        }
+        if mostly(|quad| quad[..2] == [0, 0] && quad[2..] != [0, 0]) {
+            return Some(WideEncoding {
+                name: "UTF-32BE",
+                evidence: "most characters take four bytes and start with two zero bytes",
+            });
+        }
     }
 
     let pairs: Vec<&[u8]> = head.chunks_exact(2).take(256).collect();

@@ -330,6 +330,14 @@ fn utf16_named_with_what_to_do() {
         .encode_utf16()
         .flat_map(u16::to_le_bytes)
         .collect();
+    let utf32_little: Vec<u8> = text
+        .chars()
+        .flat_map(|c| u32::from(c).to_le_bytes())
+        .collect();
+    let utf32_big: Vec<u8> = text
+        .chars()
+        .flat_map(|c| u32::from(c).to_be_bytes())
+        .collect();
     let json: Vec<u8> = "[{\"a\": 1}]"
         .encode_utf16()
         .flat_map(u16::to_le_bytes)
@@ -345,6 +353,18 @@ fn utf16_named_with_what_to_do() {
         ("big.tsv", &big, "zero byte before them", "-f UTF-16BE "),
         ("rows.json", &json, "zero byte after them", "-f UTF-16LE "),
         ("wide.txt", &wide, "UTF-32 byte order mark", "-f UTF-32 "),
+        (
+            "wide32.csv",
+            &utf32_little,
+            "end with two zero bytes",
+            "-f UTF-32LE ",
+        ),
+        (
+            "big32.csv",
+            &utf32_big,
+            "start with two zero bytes",
+            "-f UTF-32BE ",
+        ),
         (
             "chinese.csv",
             &chinese,
@@ -373,8 +393,14 @@ fn utf16_named_with_what_to_do() {
         encoding: Encoding::Latin1,
         ..LoadOptions::default()
     };
-    let profile = profile(&file.path, &options).unwrap();
-    assert_eq!(profile.columns[0].name, "ÿþab");
+    let latin = profile(&file.path, &options).unwrap();
+    assert_eq!(latin.columns[0].name, "ÿþab");
+
+    // Latin-1 does not apply to JSON, so there the mark still means UTF-16.
+    let marked_json = [&[0xFF, 0xFE][..], &json].concat();
+    let file = fixture("marked.json", &marked_json);
+    let message = profile(&file.path, &options).unwrap_err().to_string();
+    assert!(message.contains("iconv -f UTF-16 "), "{message}");
 }
 
 #[test]
