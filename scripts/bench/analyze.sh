@@ -5,7 +5,8 @@
 # times, with /usr/bin/time -v:
 #   - reading the file once: `cat FILE > /dev/null` (page cache) and a Polars read-only
 #     pass (the read_csv example);
-#   - vuhitra analyze FILE --format json --force (release build);
+#   - vuhitra analyze FILE --format json --force (release build), and the same with
+#     --cache-key, which also writes the frame to an embedded store under BENCH_DIR;
 #   - pandas: read_csv + describe(include="all") + corr(numeric_only=True).
 # It prints wall time and peak memory (maximum resident set size) of each, and the ratios
 # the targets are stated in: pandas time / vuhitra time (target >= 4), vuhitra memory /
@@ -25,6 +26,7 @@ rows="${BENCH_ROWS:-10000000}"
 target="${CARGO_TARGET_DIR:-$repo/target}"
 shared="${VUHITRA_SHARED_DATA:-$repo/../shared/data}"
 mkdir -p "$bench_dir"
+cache_home="$bench_dir/cache-home"
 
 if [[ ! -x /usr/bin/time ]]; then
     echo "error: /usr/bin/time is missing; install it with: apt-get install time" >&2
@@ -111,13 +113,16 @@ for input in "${inputs[@]}"; do
     cat_run="$(measure cat "$input")" || exit 1
     read_run="$(measure "$read_csv" "$input")" || exit 1
     ours_run="$(measure "$vuhitra" --no-config -q analyze "$input" --format json --force)" || exit 1
+    cached_run="$(measure env XDG_CACHE_HOME="$cache_home" "$vuhitra" --no-config -q analyze "$input" --format json --force --cache-key bench)" || exit 1
+    rm -rf "$cache_home"
     pandas_run="$(measure env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$pandas_script" "$input")" || exit 1
     read -r cat_s cat_kb <<< "$cat_run"
     read -r read_s read_kb <<< "$read_run"
     read -r ours_s ours_kb <<< "$ours_run"
+    read -r cached_s cached_kb <<< "$cached_run"
     read -r pandas_s pandas_kb <<< "$pandas_run"
 
-    for run in "cat:$cat_s:$cat_kb" "polars read:$read_s:$read_kb" "vuhitra analyze:$ours_s:$ours_kb" "pandas:$pandas_s:$pandas_kb"; do
+    for run in "cat:$cat_s:$cat_kb" "polars read:$read_s:$read_kb" "vuhitra analyze:$ours_s:$ours_kb" "  with --cache-key:$cached_s:$cached_kb" "pandas:$pandas_s:$pandas_kb"; do
         IFS=: read -r label seconds kb <<< "$run"
         printf '%-28s %-22s %10s %12.1f\n' "$name ($size_mib MiB)" "$label" "$seconds" "$(echo "$kb / 1024" | bc -l)"
     done
@@ -125,5 +130,8 @@ for input in "${inputs[@]}"; do
         -v read="$read_s" -v cat="$cat_s" -v name="$name" 'BEGIN {
         printf "%-28s speed-up over pandas %.2fx (target >= 4), memory %.2f of pandas (target <= 0.5),\n", name, pandas / (ours > 0 ? ours : 0.01), ours_kb / pandas_kb
         printf "%-28s time %.2fx the Polars read and %.2fx cat (target <= 3x reading once)\n", "", ours / (read > 0 ? read : 0.01), ours / (cat > 0 ? cat : 0.01)
+    }'
+    awk -v ours="$ours_s" -v ours_kb="$ours_kb" -v cached="$cached_s" -v cached_kb="$cached_kb" 'BEGIN {
+        printf "%-28s --cache-key (embedded store) added %.2f s and %.1f MiB of peak memory\n", "", cached - ours, (cached_kb - ours_kb) / 1024
     }'
 done

@@ -1,11 +1,17 @@
 //! Conversions of a loaded [`DataFrame`] to bytes and back, and writers for exporting it.
 //!
-//! The frame cache stores [`encode_frame`]'s Arrow IPC bytes and rebuilds the frame with
-//! [`decode_frame`]; `vuhitra data get` exports a cached frame with [`write_frame`].
+//! The frame cache stores Arrow IPC bytes, written whole by [`encode_frame`] or chunk by chunk
+//! by a [`FrameWriter`], and rebuilds the frame with [`decode_frame`]. `vuhitra data get`
+//! exports a cached frame batch by batch with [`export_ipc_file`]; [`write_frame`] exports a
+//! frame in memory.
 
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Read, Seek, Write};
 
+use polars::io::ipc::BatchedWriter;
+use polars::io::parquet::write::BatchedWriter as ParquetBatchedWriter;
 use polars::prelude::*;
+use polars_arrow::io::ipc::read::{read_file_metadata, FileReader};
+use polars_arrow::io::ipc::write::default_ipc_fields;
 
 use crate::error::{AnalyticsError, Result};
 
@@ -50,6 +56,90 @@ pub fn encode_frame(frame: &DataFrame) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Writes a frame chunk by chunk as an Arrow IPC file, the same bytes [`encode_frame`] gives
+/// for the whole frame (apart from how rows are split into record batches), so a frame larger
+/// than memory can be cached. Every chunk must have the first chunk's schema.
+pub struct FrameWriter<W: Write> {
+    state: WriterState<W>,
+    rows: u64,
+    columns: usize,
+}
+
+enum WriterState<W: Write> {
+    /// No chunk yet: the schema, which the file starts with, is not known.
+    Waiting(W),
+    Writing(Box<BatchedWriter<W>>),
+    /// Between steps, or after a failed write.
+    Spent,
+}
+
+impl<W: Write> FrameWriter<W> {
+    /// A writer that will write the IPC file to `sink`.
+    pub fn new(sink: W) -> Self {
+        FrameWriter {
+            state: WriterState::Waiting(sink),
+            rows: 0,
+            columns: 0,
+        }
+    }
+
+    /// Appends the rows of `chunk`.
+    pub fn write(&mut self, chunk: &DataFrame) -> Result<()> {
+        let state = std::mem::replace(&mut self.state, WriterState::Spent);
+        let mut writer = match state {
+            WriterState::Waiting(sink) => {
+                let schema = chunk.schema();
+                let arrow_schema = schema.to_arrow(CompatLevel::newest());
+                let fields = default_ipc_fields(arrow_schema.iter_values());
+                self.columns = chunk.width();
+                let writer = IpcWriter::new(sink)
+                    .batched(schema, fields)
+                    .map_err(|error| {
+                        AnalyticsError::polars("starting the Arrow IPC file", error)
+                    })?;
+                Box::new(writer)
+            }
+            WriterState::Writing(writer) => writer,
+            WriterState::Spent => {
+                return Err(AnalyticsError::InvalidOption(
+                    "the frame writer failed earlier and cannot write more chunks".into(),
+                ))
+            }
+        };
+
+        // The batched writer needs every column split into chunks at the same rows.
+        let mut chunk = chunk.clone();
+        chunk.align_chunks_par();
+        writer
+            .write_batch(&chunk)
+            .map_err(|error| AnalyticsError::polars("writing a chunk as Arrow IPC", error))?;
+        self.rows += chunk.height() as u64;
+        self.state = WriterState::Writing(writer);
+        Ok(())
+    }
+
+    /// Writes the end of the file and returns the rows and columns written. A writer that was
+    /// given no chunk writes an empty frame.
+    pub fn finish(self) -> Result<(u64, usize)> {
+        match self.state {
+            WriterState::Waiting(sink) => {
+                IpcWriter::new(sink)
+                    .finish(&mut DataFrame::empty())
+                    .map_err(|error| AnalyticsError::polars("writing an empty frame", error))?;
+            }
+            WriterState::Writing(mut writer) => writer
+                .finish()
+                .map_err(|error| AnalyticsError::polars("ending the Arrow IPC file", error))?,
+            WriterState::Spent => {
+                return Err(AnalyticsError::InvalidOption(
+                    "the frame writer failed earlier and cannot be finished".into(),
+                ))
+            }
+        }
+        Ok((self.rows, self.columns))
+    }
+}
+
 /// Decodes bytes written by [`encode_frame`] back into a frame.
 ///
 /// Returns [`AnalyticsError::Polars`] when the bytes are not an Arrow IPC file, for example a
@@ -63,27 +153,158 @@ pub fn decode_frame(bytes: &[u8]) -> Result<DataFrame> {
 /// Writes a frame to `writer` in the given format.
 ///
 /// Ends a JSON array with a newline, like the other text formats.
-pub fn write_frame<W: Write>(frame: &DataFrame, format: ExportFormat, mut writer: W) -> Result<()> {
-    let mut frame = frame.clone();
-    let outcome = match format {
-        ExportFormat::Csv => CsvWriter::new(writer)
-            .include_header(true)
-            .finish(&mut frame),
-        ExportFormat::Json => JsonWriter::new(&mut writer)
-            .with_json_format(JsonFormat::Json)
-            .finish(&mut frame)
-            .and_then(|()| writer.write_all(b"\n").map_err(PolarsError::from)),
-        ExportFormat::Ndjson => JsonWriter::new(writer)
-            .with_json_format(JsonFormat::JsonLines)
-            .finish(&mut frame),
-        ExportFormat::Parquet => ParquetWriter::new(writer).finish(&mut frame).map(|_| ()),
-    };
-    outcome.map_err(|error| match error {
+pub fn write_frame<W: Write>(frame: &DataFrame, format: ExportFormat, writer: W) -> Result<()> {
+    let mut exporter = FrameExporter::new(frame.schema(), format, writer)?;
+    exporter.write(frame)?;
+    exporter.finish()
+}
+
+/// Writes the frame in an Arrow IPC file (as [`FrameWriter`] or [`encode_frame`] write it) to
+/// `writer` in the given format, one record batch at a time, so that exporting a cached frame
+/// does not hold all of it in memory. Returns the number of rows written.
+pub fn export_ipc_file<R: Read + Seek, W: Write>(
+    mut ipc: R,
+    format: ExportFormat,
+    writer: W,
+) -> Result<u64> {
+    let decoding = |error| AnalyticsError::polars("decoding the Arrow IPC file", error);
+    let metadata = read_file_metadata(&mut ipc).map_err(decoding)?;
+    let schema = Schema::from_arrow_schema(&metadata.schema);
+    let mut exporter = FrameExporter::new(&schema, format, writer)?;
+
+    let mut rows = 0;
+    for batch in FileReader::new(ipc, metadata, None, None) {
+        let batch = DataFrame::from(batch.map_err(decoding)?);
+        rows += batch.height() as u64;
+        exporter.write(&batch)?;
+    }
+    exporter.finish()?;
+    Ok(rows)
+}
+
+/// Writes the batches of one frame, in order, in an export format: a CSV header once, JSON
+/// objects joined into one array, Parquet row groups under one footer.
+struct FrameExporter<W: Write> {
+    format: ExportFormat,
+    state: ExportState<W>,
+}
+
+enum ExportState<W: Write> {
+    /// CSV, JSON or NDJSON, and whether a batch (or, for JSON, a row) was written yet.
+    Text {
+        writer: W,
+        schema: Schema,
+        started: bool,
+    },
+    Parquet(Box<ParquetBatchedWriter<W>>),
+}
+
+impl<W: Write> FrameExporter<W> {
+    fn new(schema: &Schema, format: ExportFormat, writer: W) -> Result<Self> {
+        let state = match format {
+            ExportFormat::Parquet => {
+                let writer = ParquetWriter::new(writer)
+                    .batched(schema)
+                    .map_err(|error| export_error(format, error))?;
+                ExportState::Parquet(Box::new(writer))
+            }
+            _ => ExportState::Text {
+                writer,
+                schema: schema.clone(),
+                started: false,
+            },
+        };
+        Ok(FrameExporter { format, state })
+    }
+
+    fn write(&mut self, batch: &DataFrame) -> Result<()> {
+        let format = self.format;
+        let outcome = match &mut self.state {
+            ExportState::Parquet(writer) => writer.write_batch(batch),
+            ExportState::Text {
+                writer, started, ..
+            } => write_text_batch(writer, format, batch, started),
+        };
+        outcome.map_err(|error| export_error(format, error))
+    }
+
+    fn finish(self) -> Result<()> {
+        let format = self.format;
+        let outcome = match self.state {
+            ExportState::Parquet(writer) => writer.finish().map(|_| ()),
+            ExportState::Text {
+                mut writer,
+                schema,
+                started,
+            } => {
+                let ended = match format {
+                    // Without a batch, the header still names the columns.
+                    ExportFormat::Csv if !started => CsvWriter::new(&mut writer)
+                        .include_header(true)
+                        .finish(&mut DataFrame::empty_with_schema(&schema)),
+                    ExportFormat::Json => {
+                        let end: &[u8] = if started { b"]\n" } else { b"[]\n" };
+                        writer.write_all(end).map_err(PolarsError::from)
+                    }
+                    _ => Ok(()),
+                };
+                ended.and_then(|()| writer.flush().map_err(PolarsError::from))
+            }
+        };
+        outcome.map_err(|error| export_error(format, error))
+    }
+}
+
+/// Writes one batch of a text format. JSON rows are written as JSON lines and then joined
+/// with commas, which gives the same text as Polars' JSON array writer.
+fn write_text_batch<W: Write>(
+    writer: &mut W,
+    format: ExportFormat,
+    batch: &DataFrame,
+    started: &mut bool,
+) -> PolarsResult<()> {
+    let mut batch = batch.clone();
+    match format {
+        ExportFormat::Csv => {
+            CsvWriter::new(&mut *writer)
+                .include_header(!*started)
+                .finish(&mut batch)?;
+            *started = true;
+        }
+        ExportFormat::Ndjson => {
+            JsonWriter::new(&mut *writer)
+                .with_json_format(JsonFormat::JsonLines)
+                .finish(&mut batch)?;
+        }
+        ExportFormat::Json => {
+            let mut lines = Vec::new();
+            JsonWriter::new(&mut lines)
+                .with_json_format(JsonFormat::JsonLines)
+                .finish(&mut batch)?;
+            // A JSON line contains no raw line break, so every b'\n' ends a row.
+            for row in lines
+                .split(|&byte| byte == b'\n')
+                .filter(|row| !row.is_empty())
+            {
+                writer.write_all(if *started { b"," } else { b"[" })?;
+                writer.write_all(row)?;
+                *started = true;
+            }
+        }
+        ExportFormat::Parquet => unreachable!("Parquet batches go to the Parquet writer"),
+    }
+    Ok(())
+}
+
+/// Maps an export failure to an error: a failed write to the output, or a frame the format
+/// cannot represent.
+fn export_error(format: ExportFormat, error: PolarsError) -> AnalyticsError {
+    match error {
         PolarsError::IO { error, .. } => {
             AnalyticsError::Write(std::io::Error::new(error.kind(), error.to_string()))
         }
         other => AnalyticsError::polars(format!("writing the frame as {format:?}"), other),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -111,6 +332,66 @@ mod tests {
             .unwrap()
             .equals_missing(frame.column("name").unwrap()));
         assert_eq!(decoded.column("id").unwrap().i64().unwrap().get(2), Some(3));
+    }
+
+    /// Chunks written one by one decode to the frame they make together, with its schema;
+    /// a writer given no chunk writes an empty frame.
+    #[test]
+    fn chunked_writer_matches_whole_frame() {
+        let frame = sample_frame();
+        let mut bytes = Vec::new();
+        let mut writer = FrameWriter::new(&mut bytes);
+        writer.write(&frame.slice(0, 2)).unwrap();
+        writer.write(&frame.slice(2, 1)).unwrap();
+        assert_eq!(writer.finish().unwrap(), (3, 3));
+
+        let decoded = decode_frame(&bytes).unwrap();
+        assert_eq!(decoded.schema(), frame.schema());
+        assert!(decoded.equals_missing(&frame));
+
+        let mut empty = Vec::new();
+        assert_eq!(FrameWriter::new(&mut empty).finish().unwrap(), (0, 0));
+        assert_eq!(decode_frame(&empty).unwrap().shape(), (0, 0));
+    }
+
+    /// Exporting an IPC file batch by batch gives the same text as exporting the whole frame,
+    /// and Parquet that reads back equal. An empty frame still gets its CSV header and an
+    /// empty JSON array.
+    #[test]
+    fn batched_export_matches_whole_frame() {
+        let frame = sample_frame();
+        let mut ipc = Vec::new();
+        let mut writer = FrameWriter::new(&mut ipc);
+        for row in 0..3 {
+            writer.write(&frame.slice(row, 1)).unwrap();
+        }
+        writer.finish().unwrap();
+
+        for format in [ExportFormat::Csv, ExportFormat::Json, ExportFormat::Ndjson] {
+            let mut whole = Vec::new();
+            write_frame(&frame, format, &mut whole).unwrap();
+            let mut batched = Vec::new();
+            let rows = export_ipc_file(Cursor::new(&ipc), format, &mut batched).unwrap();
+            assert_eq!(rows, 3);
+            assert_eq!(
+                String::from_utf8(batched).unwrap(),
+                String::from_utf8(whole).unwrap(),
+                "{format:?}"
+            );
+        }
+
+        let mut parquet = Vec::new();
+        export_ipc_file(Cursor::new(&ipc), ExportFormat::Parquet, &mut parquet).unwrap();
+        let back = ParquetReader::new(Cursor::new(parquet)).finish().unwrap();
+        assert!(back.equals_missing(&frame));
+
+        let empty = frame.clear();
+        let mut csv = Vec::new();
+        write_frame(&empty, ExportFormat::Csv, &mut csv).unwrap();
+        assert_eq!(csv, b"id,name,score\n");
+        let mut json = Vec::new();
+        write_frame(&empty, ExportFormat::Json, &mut json).unwrap();
+        assert_eq!(json, b"[]\n");
     }
 
     #[test]

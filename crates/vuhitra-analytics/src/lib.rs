@@ -4,9 +4,10 @@
 //! statistics defined as pandas defines them, duplicate rows, memory and correlations.
 //! [`render`] turns a profile into a terminal report, Markdown or JSON.
 //!
-//! The frame cache uses [`load_frame`] to load a whole file into one typed frame,
-//! [`encode_frame`] and [`decode_frame`] to store it as Arrow IPC bytes, and [`write_frame`]
-//! to export it as CSV, JSON, NDJSON or Parquet.
+//! The frame cache uses [`profile_file_with`] to receive the typed chunks while they are
+//! profiled, a [`FrameWriter`] to write them to disk as Arrow IPC, and [`export_ipc_file`] to
+//! export the stored frame batch by batch as CSV, JSON, NDJSON or Parquet.
+//! [`load_frame`] loads a whole file into one typed frame.
 
 pub mod datetime;
 pub mod error;
@@ -26,12 +27,14 @@ pub mod sniff;
 pub mod stats;
 
 pub use error::{AnalyticsError, RaggedRow, Result};
-pub use frame_io::{decode_frame, encode_frame, write_frame, ExportFormat};
+pub use frame_io::{
+    decode_frame, encode_frame, export_ipc_file, write_frame, ExportFormat, FrameWriter,
+};
 pub use infer::ColumnKind;
 pub use load::{load_frame, ReadInfo};
 pub use options::{Encoding, InputFormat, LoadOptions};
 pub use polars::prelude::DataFrame;
-pub use profile::{profile_file, profile_frame};
+pub use profile::{profile_file, profile_file_with, profile_frame};
 pub use progress::{NoProgress, Progress, TerminalProgress};
 pub use render::{render, ReportFormat};
 pub use stats::{ColumnStats, Profile};

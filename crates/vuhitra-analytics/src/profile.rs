@@ -20,10 +20,27 @@ pub fn profile_file(
     options: &LoadOptions,
     progress: &dyn Progress,
 ) -> Result<Profile> {
+    profile_file_with(path, options, progress, &mut |_| {})
+}
+
+/// Profiles the file at `path` like [`profile_file`], and hands every typed chunk (booleans,
+/// dates and numbers converted, as [`crate::load_frame`] returns them) to `each_chunk` once
+/// it is profiled. The frame cache writes the chunks to disk this way, so caching a file
+/// does not hold the whole frame in memory.
+pub fn profile_file_with(
+    path: &Path,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+    each_chunk: &mut dyn FnMut(&DataFrame),
+) -> Result<Profile> {
     let started = Instant::now();
     let plan = plan(path, options, progress)?;
     let mut profiler = Profiler::new(&plan.columns, options.top_k, plan.rows());
-    plan.for_each_chunk(progress, |chunk| profiler.ingest(&chunk))?;
+    plan.for_each_chunk(progress, |chunk| {
+        profiler.ingest(&chunk)?;
+        each_chunk(&chunk);
+        Ok(())
+    })?;
     progress.phase("summarising", 0);
     let profile = profiler.finish(plan.info.clone(), &plan)?;
     progress.finish();

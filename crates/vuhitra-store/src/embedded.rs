@@ -34,19 +34,22 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::entry::{
-    checksum, deadline_ms, from_unix_ms, unix_ms, Blob, Entry, Expiry, Limits, Listing,
-};
+use crate::entry::{deadline_ms, from_unix_ms, unix_ms, Blob, Entry, Expiry, Limits, Listing};
 use crate::error::{Result, StoreError};
 use crate::key::{Key, Namespace};
 use crate::metadata::Metadata;
+use crate::source::{Sink, Source};
 
 const MAGIC: &[u8; 8] = b"VHSTORE1";
 const FORMAT_VERSION: u32 = 1;
 const ENTRY_SUFFIX: &str = ".entry";
 const TEMP_PREFIX: &str = ".tmp-";
+const STAGING_SUFFIX: &str = ".staging";
 const LOCK_FILE: &str = ".lock";
 const SWEEP_MARKER: &str = ".last-sweep";
+
+/// Size of the buffer a value is read through.
+const COPY_BUFFER_BYTES: usize = 1024 * 1024;
 
 /// Headers larger than this are treated as corrupt rather than read into memory.
 const MAX_HEADER_LEN: u32 = 1024 * 1024;
@@ -112,6 +115,19 @@ impl EmbeddedStore {
         self.inner.limits
     }
 
+    /// Creates a temporary file in this store's directory, for a value that is written piece
+    /// by piece before [`EmbeddedStore::put_file`] or [`crate::RedisStore::put_file`] stores
+    /// it. Dropping it deletes the file. If the process dies first, sweeps delete it once it
+    /// is an hour old.
+    pub fn staging_file(&self) -> Result<tempfile::NamedTempFile> {
+        let dir = &self.inner.dir;
+        tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(STAGING_SUFFIX)
+            .tempfile_in(dir)
+            .map_err(|e| StoreError::io("create a temporary file in", dir, e))
+    }
+
     /// Stores `value` under `key`, replacing any previous value, with `metadata` and an
     /// optional time to live. Returns the new entry's description.
     pub fn put(
@@ -121,9 +137,34 @@ impl EmbeddedStore {
         metadata: &Metadata,
         ttl: Option<Duration>,
     ) -> Result<Entry> {
+        self.put_source(key, &Source::Memory(value), metadata, ttl)
+    }
+
+    /// Stores the contents of the file at `path` under `key`, like [`EmbeddedStore::put`],
+    /// copying the file into the entry instead of reading it into memory.
+    pub fn put_file(
+        &self,
+        key: &Key,
+        path: &Path,
+        metadata: &Metadata,
+        ttl: Option<Duration>,
+    ) -> Result<Entry> {
+        let file = File::open(path).map_err(|e| StoreError::io("open", path, e))?;
+        let source = Source::file(&file, path).map_err(|e| StoreError::io("read", path, e))?;
+        self.put_source(key, &source, metadata, ttl)
+    }
+
+    fn put_source(
+        &self,
+        key: &Key,
+        value: &Source<'_>,
+        metadata: &Metadata,
+        ttl: Option<Duration>,
+    ) -> Result<Entry> {
         let started = Instant::now();
-        let size = value.len() as u64;
+        let size = value.size();
         self.inner.limits.check_size(key, size)?;
+        let crc32 = value.checksum().map_err(|e| value.read_error(e))?;
 
         let now_ms = unix_ms(SystemTime::now());
         let expires_at_ms = ttl.map(|ttl| deadline_ms(now_ms, ttl)).transpose()?;
@@ -131,7 +172,7 @@ impl EmbeddedStore {
             format: FORMAT_VERSION,
             key: key.to_string(),
             size,
-            crc32: checksum(value),
+            crc32,
             created_at_ms: now_ms,
             expires_at_ms,
             metadata: metadata.clone(),
@@ -171,43 +212,28 @@ impl EmbeddedStore {
     /// Reads the value stored under `key`, or `None` when there is none or it expired.
     pub fn get(&self, key: &Key) -> Result<Option<Blob>> {
         let path = self.entry_path(key);
-        let Some(mut open) = self.open_live(key, &path)? else {
+        let Some(open) = self.open_live(key, &path)? else {
             return Ok(None);
         };
-
-        let mut value = Vec::with_capacity(usize::try_from(open.header.size).unwrap_or(0));
-        open.reader
-            .read_to_end(&mut value)
-            .map_err(|e| StoreError::io("read", &path, e))?;
-
-        if value.len() as u64 != open.header.size {
-            return Err(corrupt(
-                &path,
-                format!(
-                    "the header gives {} bytes but the file holds {}",
-                    open.header.size,
-                    value.len()
-                ),
-            ));
-        }
-        let actual = checksum(&value);
-        if actual != open.header.crc32 {
-            return Err(corrupt(
-                &path,
-                format!(
-                    "checksum mismatch (stored {:08x}, computed {actual:08x})",
-                    open.header.crc32
-                ),
-            ));
-        }
-
-        let entry = open
-            .header
-            .into_entry(key.clone(), unix_ms(SystemTime::now()));
+        let mut sink = Sink::memory(open.header.size);
+        let entry = read_value(key, &path, open, &mut sink)?;
         Ok(Some(Blob {
             entry,
-            value: value.into(),
+            value: sink.into_bytes(),
         }))
+    }
+
+    /// Writes the value stored under `key`, piece by piece, into the file at `output`, which
+    /// is created or emptied first. Returns the value's description, or `None` when there is
+    /// no value or it expired.
+    pub fn get_file(&self, key: &Key, output: &Path) -> Result<Option<Entry>> {
+        let file = File::create(output).map_err(|e| StoreError::io("create", output, e))?;
+        let path = self.entry_path(key);
+        let Some(open) = self.open_live(key, &path)? else {
+            return Ok(None);
+        };
+        let mut sink = Sink::file(&file, output);
+        read_value(key, &path, open, &mut sink).map(Some)
     }
 
     /// Describes the value stored under `key` without reading it.
@@ -476,7 +502,48 @@ fn corrupt(path: &Path, detail: impl Into<String>) -> StoreError {
     }
 }
 
-fn write_entry_file(file: &File, header_json: &[u8], value: &[u8]) -> io::Result<()> {
+/// Reads the value after `open`'s header into `sink`, checking its length and checksum
+/// against the header, and returns the entry's description.
+fn read_value(key: &Key, path: &Path, mut open: OpenEntry, sink: &mut Sink<'_>) -> Result<Entry> {
+    let mut buffer = vec![0; COPY_BUFFER_BYTES];
+    loop {
+        let read = open
+            .reader
+            .read(&mut buffer)
+            .map_err(|e| StoreError::io("read", path, e))?;
+        if read == 0 {
+            break;
+        }
+        sink.append(&buffer[..read])
+            .map_err(|e| sink.write_error(e))?;
+    }
+
+    if sink.len() != open.header.size {
+        return Err(corrupt(
+            path,
+            format!(
+                "the header gives {} bytes but the file holds {}",
+                open.header.size,
+                sink.len()
+            ),
+        ));
+    }
+    let actual = sink.checksum();
+    if actual != open.header.crc32 {
+        return Err(corrupt(
+            path,
+            format!(
+                "checksum mismatch (stored {:08x}, computed {actual:08x})",
+                open.header.crc32
+            ),
+        ));
+    }
+    Ok(open
+        .header
+        .into_entry(key.clone(), unix_ms(SystemTime::now())))
+}
+
+fn write_entry_file(file: &File, header_json: &[u8], value: &Source<'_>) -> io::Result<()> {
     let header_len = u32::try_from(header_json.len())
         .map_err(|_| io::Error::other("entry header above 4 GiB"))?;
 
@@ -484,10 +551,10 @@ fn write_entry_file(file: &File, header_json: &[u8], value: &[u8]) -> io::Result
     writer.write_all(MAGIC)?;
     writer.write_all(&header_len.to_le_bytes())?;
     writer.write_all(header_json)?;
-    writer.write_all(value)?;
     writer.flush()?;
     drop(writer);
 
+    value.copy_to(file)?;
     file.sync_data()
 }
 

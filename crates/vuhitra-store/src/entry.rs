@@ -160,11 +160,6 @@ pub(crate) fn deadline_ms(now_ms: u64, ttl: Duration) -> Result<u64> {
     }
 }
 
-/// CRC-32 (IEEE) of `bytes`, stored with every value to detect damaged data.
-pub(crate) fn checksum(bytes: &[u8]) -> u32 {
-    crc32fast::hash(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

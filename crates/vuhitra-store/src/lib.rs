@@ -3,7 +3,9 @@
 //! directory otherwise.
 //!
 //! - [`Store`] is the interface callers use: `put`, `get`, `stat`, `list`, `delete`,
-//!   `ttl`, over either backend, chosen by [`StoreConfig`].
+//!   `ttl`, over either backend, chosen by [`StoreConfig`]. A value too large to hold in
+//!   memory is written to [`StoreConfig::staging_file`] and stored with `put_file`, and
+//!   read back into such a file with `get_file`.
 //! - [`Key`] and [`Namespace`] are validated names; [`Metadata`] is the small
 //!   text fields stored beside a value; [`Limits`] caps value sizes and sets Redis' chunk
 //!   size.
@@ -26,6 +28,7 @@ mod error;
 mod key;
 mod metadata;
 mod redis_backend;
+mod source;
 mod store;
 
 pub use bytes::Bytes;
@@ -39,3 +42,5 @@ pub use key::{Key, Namespace, MAX_KEY_LEN, MAX_NAMESPACE_LEN};
 pub use metadata::{Metadata, MAX_METADATA_FIELDS, MAX_METADATA_NAME_LEN, MAX_METADATA_VALUE_LEN};
 pub use redis_backend::{redact_url, RedisConnection, RedisOptions, RedisStore, CHUNK_GRACE};
 pub use store::{default_embedded_root, Backend, Store, StoreConfig};
+/// The staging file [`StoreConfig::staging_file`] returns.
+pub use tempfile::NamedTempFile;

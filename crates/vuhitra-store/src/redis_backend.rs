@@ -31,18 +31,18 @@
 //! reads the manifest again and retries.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::{Bytes, BytesMut};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Script};
 
-use crate::entry::{
-    checksum, deadline_ms, from_unix_ms, unix_ms, Blob, Entry, Expiry, Limits, Listing,
-};
+use crate::entry::{deadline_ms, from_unix_ms, unix_ms, Blob, Entry, Expiry, Limits, Listing};
 use crate::error::{Result, StoreError};
 use crate::key::{Key, Namespace};
 use crate::metadata::Metadata;
+use crate::source::{Sink, Source};
 
 /// How long chunks outlive the manifest that points to them, so that a reader that
 /// fetched the manifest can still fetch every chunk.
@@ -295,8 +295,33 @@ impl RedisStore {
         metadata: &Metadata,
         ttl: Option<Duration>,
     ) -> Result<Entry> {
+        self.put_source(key, &Source::Memory(value), metadata, ttl)
+            .await
+    }
+
+    /// Stores the contents of the file at `path` under `key`, like [`RedisStore::put`],
+    /// reading the file one chunk batch at a time instead of all at once.
+    pub async fn put_file(
+        &self,
+        key: &Key,
+        path: &Path,
+        metadata: &Metadata,
+        ttl: Option<Duration>,
+    ) -> Result<Entry> {
+        let file = File::open(path).map_err(|e| StoreError::io("open", path, e))?;
+        let source = Source::file(&file, path).map_err(|e| StoreError::io("read", path, e))?;
+        self.put_source(key, &source, metadata, ttl).await
+    }
+
+    async fn put_source(
+        &self,
+        key: &Key,
+        value: &Source<'_>,
+        metadata: &Metadata,
+        ttl: Option<Duration>,
+    ) -> Result<Entry> {
         let started = Instant::now();
-        let size = value.len() as u64;
+        let size = value.size();
         self.limits.check_size(key, size)?;
         if let Some(ttl) = ttl {
             // Rejects a zero or overflowing TTL before anything is written.
@@ -316,7 +341,13 @@ impl RedisStore {
         }
 
         // The TTL counts from the moment the value becomes visible.
-        let crc32 = checksum(value);
+        let crc32 = match value.checksum() {
+            Ok(crc32) => crc32,
+            Err(e) => {
+                self.discard_chunks(&chunk_keys).await;
+                return Err(value.read_error(e));
+            }
+        };
         let now_ms = unix_ms(SystemTime::now());
         let deadline = ttl.map(|ttl| deadline_ms(now_ms, ttl)).transpose()?;
         let chunk_deadline = deadline.map(|d| d + CHUNK_GRACE.as_millis() as u64);
@@ -392,6 +423,26 @@ impl RedisStore {
     /// most five times before it fails with [`StoreError::Contended`]. It never returns
     /// a mix of two values.
     pub async fn get(&self, key: &Key) -> Result<Option<Blob>> {
+        let mut sink = Sink::memory(0);
+        let entry = self.read_into(key, &mut sink).await?;
+        Ok(entry.map(|entry| Blob {
+            entry,
+            value: sink.into_bytes(),
+        }))
+    }
+
+    /// Writes the value stored under `key`, one chunk batch at a time, into the file at
+    /// `output`, which is created or emptied first. Returns the value's description, or
+    /// `None` when there is no value or it expired. A value replaced during the read is read
+    /// again, as in [`RedisStore::get`].
+    pub async fn get_file(&self, key: &Key, output: &Path) -> Result<Option<Entry>> {
+        let file = File::create(output).map_err(|e| StoreError::io("create", output, e))?;
+        self.read_into(key, &mut Sink::file(&file, output)).await
+    }
+
+    /// Reads the value under `key` into `sink`, checking its checksum. Starts over, with an
+    /// emptied sink, when the value is replaced during the read.
+    async fn read_into(&self, key: &Key, sink: &mut Sink<'_>) -> Result<Option<Entry>> {
         let started = Instant::now();
 
         for _attempt in 0..MAX_READ_ATTEMPTS {
@@ -399,9 +450,10 @@ impl RedisStore {
                 return Ok(None);
             };
 
-            match self.read_chunks(key, &manifest).await? {
-                Some(value) => {
-                    let actual = checksum(&value);
+            sink.reset(manifest.size).map_err(|e| sink.write_error(e))?;
+            match self.read_chunks(key, &manifest, sink).await? {
+                true => {
+                    let actual = sink.checksum();
                     if actual != manifest.crc32 {
                         return Err(StoreError::Corrupt {
                             location: self.manifest_key(key),
@@ -417,10 +469,9 @@ impl RedisStore {
                         elapsed_ms = started.elapsed().as_millis() as u64,
                         "read value from Redis"
                     );
-                    let entry = manifest.into_entry(key.clone(), expiry);
-                    return Ok(Some(Blob { entry, value }));
+                    return Ok(Some(manifest.into_entry(key.clone(), expiry)));
                 }
-                None => {
+                false => {
                     // A chunk is gone. Either the value changed (read again) or the
                     // manifest points to chunks that no longer exist (damaged).
                     let current: Option<String> = redis::cmd("HGET")
@@ -552,20 +603,30 @@ impl RedisStore {
 
     /// Writes the chunks of `value` under `chunk_keys`, several per round trip, each
     /// with the provisional expiry.
-    async fn write_chunks(&self, key: &Key, value: &[u8], chunk_keys: &[String]) -> Result<()> {
-        let chunk_bytes = self.limits.chunk_bytes as usize;
-        let per_batch = (BATCH_BYTES / self.limits.chunk_bytes).max(1) as usize;
+    async fn write_chunks(
+        &self,
+        key: &Key,
+        value: &Source<'_>,
+        chunk_keys: &[String],
+    ) -> Result<()> {
+        let chunk_bytes = self.limits.chunk_bytes;
+        let per_batch = (BATCH_BYTES / chunk_bytes).max(1) as usize;
         let mut connection = self.connection.connection();
 
         for (batch_index, batch) in chunk_keys.chunks(per_batch).enumerate() {
+            // A file source is read one batch at a time, so at most one batch is in memory.
+            let mut pieces = Vec::with_capacity(batch.len());
+            for offset in 0..batch.len() {
+                let start = (batch_index * per_batch + offset) as u64 * chunk_bytes;
+                let len = chunk_bytes.min(value.size() - start) as usize;
+                pieces.push(value.piece(start, len).map_err(|e| value.read_error(e))?);
+            }
+
             let mut pipe = redis::pipe();
-            for (offset, chunk_key) in batch.iter().enumerate() {
-                let index = batch_index * per_batch + offset;
-                let start = index * chunk_bytes;
-                let end = (start + chunk_bytes).min(value.len());
+            for (chunk_key, piece) in batch.iter().zip(&pieces) {
                 pipe.cmd("SET")
                     .arg(chunk_key)
-                    .arg(&value[start..end])
+                    .arg(piece.as_ref())
                     .arg("PX")
                     .arg(PENDING_CHUNK_TTL.as_millis() as u64)
                     .ignore();
@@ -577,12 +638,16 @@ impl RedisStore {
         Ok(())
     }
 
-    /// Fetches every chunk of `manifest`'s generation and joins them. Returns `None`
+    /// Fetches every chunk of `manifest`'s generation, in order, into `sink`. Returns false
     /// when a chunk is missing.
-    async fn read_chunks(&self, key: &Key, manifest: &Manifest) -> Result<Option<Bytes>> {
+    async fn read_chunks(
+        &self,
+        key: &Key,
+        manifest: &Manifest,
+        sink: &mut Sink<'_>,
+    ) -> Result<bool> {
         let per_batch = (BATCH_BYTES / manifest.chunk_bytes.max(1)).max(1);
         let mut connection = self.connection.connection();
-        let mut value = BytesMut::with_capacity(usize::try_from(manifest.size).unwrap_or(0));
 
         let mut index = 0;
         while index < manifest.chunks {
@@ -600,7 +665,7 @@ impl RedisStore {
 
             for (offset, chunk) in chunks.into_iter().enumerate() {
                 let Some(chunk) = chunk else {
-                    return Ok(None);
+                    return Ok(false);
                 };
                 let chunk_index = index + offset as u64;
                 let expected = manifest
@@ -615,15 +680,11 @@ impl RedisStore {
                         ),
                     });
                 }
-                if manifest.chunks == 1 {
-                    // A single chunk is the value: no copy needed.
-                    return Ok(Some(Bytes::from(chunk)));
-                }
-                value.extend_from_slice(&chunk);
+                sink.append(&chunk).map_err(|e| sink.write_error(e))?;
             }
             index = batch_end;
         }
-        Ok(Some(value.freeze()))
+        Ok(true)
     }
 
     /// Reads and decodes `key`'s manifest and its remaining time to live.

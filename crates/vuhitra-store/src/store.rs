@@ -63,6 +63,14 @@ impl StoreConfig {
         }
     }
 
+    /// Creates a temporary file in the embedded store's folder for `namespace`, where a large
+    /// value can be written piece by piece before [`Store::put_file`] stores it with either
+    /// backend. Dropping it deletes the file. If the process dies first, the embedded store's
+    /// sweeps delete it.
+    pub fn staging_file(&self, namespace: &Namespace) -> Result<tempfile::NamedTempFile> {
+        EmbeddedStore::open(&self.embedded_root, namespace, self.limits)?.staging_file()
+    }
+
     /// The backend [`Store::open`] will use.
     pub fn backend(&self) -> Backend {
         if self.redis_url.is_some() {
@@ -147,6 +155,25 @@ impl Store {
         }
     }
 
+    /// Stores the contents of the file at `path` under `key`, like [`Store::put`], without
+    /// reading the whole file into memory: the embedded store copies it, and Redis reads
+    /// it one chunk batch at a time.
+    pub async fn put_file(
+        &self,
+        key: &Key,
+        path: &Path,
+        metadata: Metadata,
+        ttl: Option<Duration>,
+    ) -> Result<Entry> {
+        match self {
+            Store::Redis(store) => store.put_file(key, path, &metadata, ttl).await,
+            Store::Embedded(store) => {
+                let (store, key, path) = (store.clone(), key.clone(), path.to_owned());
+                blocking(move || store.put_file(&key, &path, &metadata, ttl)).await
+            }
+        }
+    }
+
     /// Reads the value under `key`; `None` when there is none or it expired.
     pub async fn get(&self, key: &Key) -> Result<Option<Blob>> {
         match self {
@@ -154,6 +181,19 @@ impl Store {
             Store::Embedded(store) => {
                 let (store, key) = (store.clone(), key.clone());
                 blocking(move || store.get(&key)).await
+            }
+        }
+    }
+
+    /// Writes the value under `key` into the file at `output`, which is created or emptied
+    /// first, without reading the whole value into memory. Returns the value's description,
+    /// or `None` when there is no value or it expired.
+    pub async fn get_file(&self, key: &Key, output: &Path) -> Result<Option<Entry>> {
+        match self {
+            Store::Redis(store) => store.get_file(key, output).await,
+            Store::Embedded(store) => {
+                let (store, key, output) = (store.clone(), key.clone(), output.to_owned());
+                blocking(move || store.get_file(&key, &output)).await
             }
         }
     }

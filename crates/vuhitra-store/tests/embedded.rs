@@ -255,6 +255,85 @@ fn too_large_rejected_before_writing() {
     assert!(temp_files(store.dir()).is_empty());
 }
 
+/// A value written to a staging file is stored by copying the file and reads back equal.
+/// The staging file is gone once dropped, and a missing file is named in the error.
+#[test]
+fn put_file_round_trip() {
+    let root = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        max_value_bytes: 3_000_000,
+        ..Limits::default()
+    };
+    let store = EmbeddedStore::open(root.path(), &Namespace::frames(), limits).unwrap();
+    let value = patterned_value(3, 1, 2_500_000);
+    let metadata = Metadata::new().with("rows", "7").unwrap();
+
+    let mut staging = store.staging_file().unwrap();
+    staging.write_all(&value).unwrap();
+    staging.flush().unwrap();
+    let written = store
+        .put_file(
+            &key("spilled"),
+            staging.path(),
+            &metadata,
+            Some(Duration::from_secs(600)),
+        )
+        .unwrap();
+    assert_eq!(written.size, value.len() as u64);
+
+    let blob = store
+        .get(&key("spilled"))
+        .unwrap()
+        .expect("value is present");
+    assert!(blob.value[..] == value[..], "value read back differs");
+    assert_eq!(blob.entry.metadata, metadata);
+    assert!(matches!(blob.entry.expiry, Expiry::In(_)));
+
+    let output = root.path().join("read-back");
+    fs::write(&output, "older and longer contents than nothing").unwrap();
+    let entry = store.get_file(&key("spilled"), &output).unwrap().unwrap();
+    assert_eq!(entry.size, value.len() as u64);
+    assert!(
+        fs::read(&output).unwrap() == value,
+        "value written to the file differs"
+    );
+    assert!(store.get_file(&key("absent"), &output).unwrap().is_none());
+
+    assert_eq!(
+        temp_files(store.dir()).len(),
+        1,
+        "the staging file stays until dropped"
+    );
+    drop(staging);
+    assert!(temp_files(store.dir()).is_empty());
+
+    let mut too_large = store.staging_file().unwrap();
+    too_large.write_all(&[1u8; 3_000_001]).unwrap();
+    let err = store
+        .put_file(&key("spilled"), too_large.path(), &Metadata::new(), None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::TooLarge {
+                size: 3_000_001,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        store.get(&key("spilled")).unwrap().unwrap().value.len(),
+        value.len()
+    );
+
+    let missing = root.path().join("no-such-file");
+    let err = store
+        .put_file(&key("spilled"), &missing, &Metadata::new(), None)
+        .unwrap_err();
+    assert!(err.to_string().contains("no-such-file"), "{err}");
+}
+
 #[test]
 fn zero_ttl_rejected() {
     let root = tempfile::tempdir().unwrap();

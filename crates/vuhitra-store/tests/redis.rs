@@ -175,6 +175,53 @@ async fn redis_chunks_value_across_keys() {
     remove_test_keys(&store).await;
 }
 
+/// A value stored from a file is chunked like one stored from memory, and reads back equal
+/// into memory and into a file.
+#[tokio::test]
+async fn redis_put_file_chunks_value() {
+    let Some(store) = test_store("redis_put_file_chunks_value", small_chunks(1024)).await else {
+        return;
+    };
+    let value = patterned_value(2, 1, 10_500);
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, &value).unwrap();
+
+    let written = store
+        .put_file(&key("from-file"), file.path(), &Metadata::new(), None)
+        .await
+        .unwrap();
+    assert_eq!(written.size, 10_500);
+    assert_eq!(chunk_keys(&store).await.len(), 11);
+
+    let blob = store.get(&key("from-file")).await.unwrap().unwrap();
+    assert!(blob.value[..] == value[..], "value read back differs");
+
+    let output = tempfile::NamedTempFile::new().unwrap();
+    let entry = store
+        .get_file(&key("from-file"), output.path())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.size, 10_500);
+    assert!(
+        std::fs::read(output.path()).unwrap() == value,
+        "file read back differs"
+    );
+    assert!(store
+        .get_file(&key("absent"), output.path())
+        .await
+        .unwrap()
+        .is_none());
+
+    let missing = file.path().with_extension("missing");
+    let err = store
+        .put_file(&key("from-file"), &missing, &Metadata::new(), None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains(".missing"), "{err}");
+    remove_test_keys(&store).await;
+}
+
 #[tokio::test]
 async fn redis_chunk_boundaries() {
     let Some(store) = test_store("redis_chunk_boundaries", small_chunks(1024)).await else {

@@ -672,3 +672,98 @@ fn shared_table(name: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// A frame profiled in many chunks is written to the cache chunk by chunk: it reads back
+/// equal to the same file cached in one chunk, its report equals the report without
+/// `--cache-key`, and no staging file is left behind.
+#[test]
+fn frame_cached_chunk_by_chunk() {
+    let sandbox = Sandbox::new();
+    let mut csv = String::from("id,amount,city,day,active\n");
+    for row in 0..3_000 {
+        let amount = if row % 17 == 0 {
+            String::new()
+        } else {
+            format!("{}.{}", row * 3 % 1000, row % 10)
+        };
+        let city = ["Lagos", "Lyon", "Osaka", "Quito"][row % 4];
+        let day = format!("2024-{:02}-{:02}", row % 12 + 1, row % 28 + 1);
+        let active = if row % 3 == 0 { "true" } else { "false" };
+        csv.push_str(&format!("{row},{amount},{city},{day},{active}\n"));
+    }
+    sandbox.write("work/orders.csv", &csv);
+
+    let chunked = [
+        "analyze",
+        "orders.csv",
+        "--chunk-bytes",
+        "1024",
+        "--format",
+        "json",
+    ];
+    let plain = run(&sandbox, &[], &chunked);
+    assert_success(&plain, "analyze without --cache-key");
+    let cached = run(
+        &sandbox,
+        &[],
+        &[&chunked[..], &["--cache-key", "orders-chunked"]].concat(),
+    );
+    assert_success(&cached, "analyze --cache-key in 1 KiB chunks");
+    assert_eq!(stdout_json(&cached), stdout_json(&plain));
+    assert_success(
+        &run(
+            &sandbox,
+            &[],
+            &["analyze", "orders.csv", "--cache-key", "orders-whole"],
+        ),
+        "analyze --cache-key in one chunk",
+    );
+
+    let listed = stdout_json(&run(&sandbox, &[], &["data", "list", "--format", "json"]));
+    for frame in listed["frames"].as_array().unwrap() {
+        assert_eq!(frame["rows"], 3_000, "{frame}");
+        assert_eq!(frame["columns"], 5, "{frame}");
+    }
+    let chunked_csv = run(&sandbox, &[], &["data", "get", "orders-chunked"]);
+    let whole_csv = run(&sandbox, &[], &["data", "get", "orders-whole"]);
+    assert_success(&chunked_csv, "data get orders-chunked");
+    assert_eq!(text(&chunked_csv.stdout), text(&whole_csv.stdout));
+    assert_eq!(text(&chunked_csv.stdout).lines().count(), 3_001);
+
+    let leftovers: Vec<_> = std::fs::read_dir(embedded_store_dir(&sandbox))
+        .unwrap()
+        .map(|item| item.unwrap().file_name())
+        .filter(|name| name.to_string_lossy().starts_with(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging files left: {leftovers:?}");
+}
+
+/// When the cache directory cannot be used, the analysis still prints, and the command
+/// then fails with a message naming the problem and what to check.
+#[test]
+fn unusable_cache_directory_fails_after_analysis() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    let store_root = sandbox.root.path().join("cache/vuhitra/store");
+    std::fs::create_dir_all(store_root.parent().unwrap()).unwrap();
+    std::fs::write(&store_root, "a file where the store's folder should be").unwrap();
+
+    let analyzed = run(
+        &sandbox,
+        &[],
+        &["analyze", "sales.csv", "--cache-key", "sales"],
+    );
+    assert_eq!(
+        analyzed.status.code(),
+        Some(1),
+        "{}",
+        text(&analyzed.stderr)
+    );
+    assert!(
+        text(&analyzed.stdout).contains("units"),
+        "the analysis is printed"
+    );
+    let stderr = text(&analyzed.stderr);
+    assert!(stderr.contains("cache directory"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

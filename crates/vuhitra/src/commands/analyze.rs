@@ -135,7 +135,8 @@ pub fn run(args: &Args, context: &Context) -> CliResult {
     print_profile(args, context, &profile)
 }
 
-/// Loads the whole frame, profiles it and stores it in the frame cache.
+/// Profiles the file, writing its typed chunks to a staging file as they are profiled, prints
+/// the report, and then stores the frame in the frame cache.
 #[cfg(feature = "store")]
 fn analyze_and_cache(
     args: &Args,
@@ -143,12 +144,14 @@ fn analyze_and_cache(
     options: &LoadOptions,
     progress: &dyn Progress,
 ) -> CliResult {
-    let (frame, info) = vuhitra_analytics::load_frame(&args.file, options, progress)
-        .map_err(|error| analytics_error(&args.file, error))?;
-    let profile = vuhitra_analytics::profile_frame(&frame, info, options.top_k)
+    let mut spill = crate::commands::data::FrameSpill::start(context);
+    let profile =
+        vuhitra_analytics::profile_file_with(&args.file, options, progress, &mut |chunk| {
+            spill.write(chunk)
+        })
         .map_err(|error| analytics_error(&args.file, error))?;
     print_profile(args, context, &profile)?;
-    crate::commands::data::cache_frame(context, &args.cache, &frame, &args.file)
+    spill.store(context, &args.cache, &args.file)
 }
 
 fn print_profile(args: &Args, context: &Context, profile: &Profile) -> CliResult {

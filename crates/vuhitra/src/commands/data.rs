@@ -1,5 +1,5 @@
 //! `vuhitra data`: the frame cache. `vuhitra analyze FILE --cache-key KEY` stores the
-//! loaded frame; `data list`, `data get`, `data drop` and `data ttl` read and manage
+//! frame it profiled ([`FrameSpill`]); `data list`, `data get`, `data drop` and `data ttl` read and manage
 //! what was stored.
 //!
 //! Frames are kept in Redis when `REDIS_URL` is set and in files under the user's cache
@@ -9,16 +9,14 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
-use vuhitra_analytics::{
-    decode_frame, encode_frame, write_frame, AnalyticsError, DataFrame, ExportFormat,
-};
+use vuhitra_analytics::{export_ipc_file, AnalyticsError, DataFrame, ExportFormat, FrameWriter};
 use vuhitra_config::Settings;
 use vuhitra_store::{
-    Bytes, Entry, Expiry, Key, Limits, Metadata, Namespace, RedisOptions, Store, StoreConfig,
-    StoreError,
+    Entry, Expiry, Key, Limits, Metadata, NamedTempFile, Namespace, RedisOptions, Store,
+    StoreConfig, StoreError,
 };
 
 use crate::context::Context;
@@ -144,68 +142,135 @@ pub fn run(command: &Command, context: &Context) -> CliResult {
     }
 }
 
-/// Stores `frame`, loaded from `source`, under `args.cache_key` when one was given.
-///
-/// When Redis is configured but unreachable, the failure is logged as a warning and
-/// the command still succeeds, because the analysis it belongs to has been printed.
-/// Other failures (a frame above the size limit, an unwritable cache directory) are
-/// errors.
-pub fn cache_frame(
-    context: &Context,
-    args: &CacheArgs,
-    frame: &DataFrame,
-    source: &Path,
-) -> CliResult {
-    let Some(key) = &args.cache_key else {
-        return Ok(());
-    };
+/// The frame `vuhitra analyze --cache-key` profiles, written chunk by chunk to a staging
+/// file in the cache directory and stored from there once the analysis is printed. Neither
+/// step keeps the whole frame in memory.
+pub struct FrameSpill {
+    staging: Result<Staging, CliError>,
+}
 
-    let bytes = encode_frame(frame).map_err(|error| {
-        CliError::internal(format!(
-            "cannot encode the frame of {} for the cache",
-            source.display()
-        ))
-        .with_source(&error)
-    })?;
-    let metadata = frame_metadata(frame, source)?;
-    let config = store_config(&context.settings);
+struct Staging {
+    file: NamedTempFile,
+    writer: FrameWriter<fs::File>,
+    started: Instant,
+}
 
-    let stored = context.block_on(async {
-        let store = Store::open(&config, &Namespace::frames()).await?;
-        let entry = store
-            .put(key, Bytes::from(bytes), metadata, args.ttl)
-            .await?;
-        Ok::<_, StoreError>((entry, store.backend()))
-    })?;
+impl FrameSpill {
+    /// Creates the staging file. A failure is kept and reported by [`FrameSpill::store`],
+    /// after the analysis, rather than stopping it.
+    pub fn start(context: &Context) -> Self {
+        let config = store_config(&context.settings);
+        let staging = config
+            .staging_file(&Namespace::frames())
+            .map_err(store_error_without_key)
+            .and_then(|file| {
+                let sink = file
+                    .as_file()
+                    .try_clone()
+                    .map_err(|error| unusable_cache_dir(&error))?;
+                Ok(Staging {
+                    file,
+                    writer: FrameWriter::new(sink),
+                    started: Instant::now(),
+                })
+            });
+        FrameSpill { staging }
+    }
 
-    match stored {
-        Ok((entry, backend)) => {
-            tracing::info!(
-                key = %key,
-                backend = %backend,
-                size = entry.size,
-                "cached the frame of {}",
-                source.display()
-            );
-            Ok(())
+    /// Appends a profiled chunk. After a failed write the remaining chunks are skipped.
+    pub fn write(&mut self, chunk: &DataFrame) {
+        let Ok(staging) = &mut self.staging else {
+            return;
+        };
+        if let Err(error) = staging.writer.write(chunk) {
+            let path = staging.file.path().display().to_string();
+            self.staging = Err(spill_error(&path, &error));
         }
-        Err(error) if error.is_unavailable() => {
-            tracing::warn!(
-                "the frame was not cached under {key:?}: {error}; the analysis above is complete. \
-                 Start Redis or unset REDIS_URL to cache in the embedded store"
-            );
-            Ok(())
+    }
+
+    /// Ends the staging file and stores it under `args.cache_key`, read from `source`.
+    ///
+    /// When Redis is configured but unreachable, the failure is logged as a warning and
+    /// the command still succeeds, because the analysis it belongs to has been printed.
+    /// Other failures (a frame above the size limit, a full or unwritable cache directory)
+    /// are errors.
+    pub fn store(self, context: &Context, args: &CacheArgs, source: &Path) -> CliResult {
+        let Some(key) = &args.cache_key else {
+            return Ok(());
+        };
+        let Staging {
+            file,
+            writer,
+            started,
+        } = self.staging?;
+
+        let (rows, columns) = writer
+            .finish()
+            .map_err(|error| spill_error(&file.path().display().to_string(), &error))?;
+        tracing::debug!(
+            rows,
+            columns,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "wrote the frame to the staging file"
+        );
+        let metadata = frame_metadata(rows, columns, source)?;
+        let config = store_config(&context.settings);
+
+        let stored = context.block_on(async {
+            let store = Store::open(&config, &Namespace::frames()).await?;
+            let entry = store.put_file(key, file.path(), metadata, args.ttl).await?;
+            Ok::<_, StoreError>((entry, store.backend()))
+        })?;
+
+        match stored {
+            Ok((entry, backend)) => {
+                tracing::info!(
+                    key = %key,
+                    backend = %backend,
+                    size = entry.size,
+                    "cached the frame of {}",
+                    source.display()
+                );
+                Ok(())
+            }
+            Err(error) if error.is_unavailable() => {
+                tracing::warn!(
+                    "the frame was not cached under {key:?}: {error}; the analysis above is complete. \
+                     Start Redis or unset REDIS_URL to cache in the embedded store"
+                );
+                Ok(())
+            }
+            Err(error) => Err(store_error(error, key)),
         }
-        Err(error) => Err(store_error(error, key)),
     }
 }
 
-fn frame_metadata(frame: &DataFrame, source: &Path) -> CliResult<Metadata> {
+/// The hint for a cache directory that cannot be written.
+const CACHE_DIR_HINT: &str =
+    "check the permissions and free space of the cache directory (`vuhitra info` shows it)";
+
+/// Builds the error for a failed file operation in the cache directory.
+fn unusable_cache_dir(error: &(dyn std::error::Error + 'static)) -> CliError {
+    CliError::user("the frame cache's directory cannot be used")
+        .with_source(error)
+        .with_hint(CACHE_DIR_HINT)
+}
+
+/// Builds the error for a failed write to the staging file.
+fn spill_error(path: &str, error: &AnalyticsError) -> CliError {
+    CliError::user(format!(
+        "the frame was not cached: writing it to {path} failed; the analysis above is complete"
+    ))
+    .with_source(error)
+    .with_hint(CACHE_DIR_HINT)
+}
+
+fn frame_metadata(rows: u64, columns: usize, source: &Path) -> CliResult<Metadata> {
     let build = || -> Result<Metadata, StoreError> {
         let mut metadata = Metadata::new();
         metadata.insert("encoding", FRAME_ENCODING)?;
-        metadata.insert("rows", frame.height().to_string())?;
-        metadata.insert("columns", frame.width().to_string())?;
+        metadata.insert("rows", rows.to_string())?;
+        metadata.insert("columns", columns.to_string())?;
 
         // A path longer than a metadata value allows is kept by its file name only.
         let path = source.display().to_string();
@@ -358,12 +423,17 @@ fn get(args: &GetArgs, context: &Context) -> CliResult {
         .with_hint("pass --output FILE, or redirect the output to a file"));
     }
 
-    let (blob, _) = with_store(context, Some(&args.key), async |store| {
-        store.get(&args.key).await
+    // The frame is copied from the store to a staging file and exported from there batch by
+    // batch, so neither step keeps all of it in memory.
+    let staging = store_config(&context.settings)
+        .staging_file(&Namespace::frames())
+        .map_err(store_error_without_key)?;
+    let (entry, _) = with_store(context, Some(&args.key), async |store| {
+        store.get_file(&args.key, staging.path()).await
     })?;
-    let blob = blob.ok_or_else(|| missing(&args.key))?;
+    let entry = entry.ok_or_else(|| missing(&args.key))?;
 
-    let encoding = blob.entry.metadata.get("encoding");
+    let encoding = entry.metadata.get("encoding");
     if encoding != Some(FRAME_ENCODING) {
         return Err(CliError::user(format!(
             "the value under {:?} is not a cached frame (encoding {})",
@@ -372,31 +442,28 @@ fn get(args: &GetArgs, context: &Context) -> CliResult {
         ))
         .with_hint("store frames with `vuhitra analyze FILE --cache-key KEY`"));
     }
-    let frame = decode_frame(&blob.value).map_err(|error| {
-        CliError::user(format!(
-            "the cached frame {:?} cannot be decoded",
-            args.key.as_str()
-        ))
-        .with_source(&error)
-        .with_hint(format!(
-            "drop it with `vuhitra data drop {}` and cache the file again",
-            args.key
-        ))
-    })?;
 
     let format = ExportFormat::from(args.format);
+    let ipc = staging
+        .reopen()
+        .map_err(|error| unusable_cache_dir(&error))?;
+    let export = |writer: &mut dyn Write| export_ipc_file(ipc, format, writer);
     match &args.output {
         None => {
             let mut writer = context.output.writer();
-            write_frame(&frame, format, &mut writer).map_err(export_error)?;
+            export(&mut writer).map_err(|error| export_error(error, &args.key))?;
             writer.flush().map_err(CliError::output)
         }
         Some(output) => {
             let path = context.settings.workspace_path.join(output);
-            write_file_atomically(&path, |file| write_frame(&frame, format, file))?;
+            let mut rows = 0;
+            write_file_atomically(&path, |file| {
+                rows = export(file)?;
+                Ok(())
+            })?;
             tracing::info!(
                 key = %args.key,
-                rows = frame.height(),
+                rows,
                 "wrote the cached frame to {}",
                 path.display()
             );
@@ -480,10 +547,17 @@ fn write_file_atomically(
     written
 }
 
-fn export_error(error: AnalyticsError) -> CliError {
+fn export_error(error: AnalyticsError, key: &Key) -> CliError {
     match error {
         AnalyticsError::Write(io) => CliError::output(io),
-        other => CliError::internal("cannot export the cached frame").with_source(&other),
+        other => CliError::user(format!(
+            "the cached frame {:?} cannot be decoded",
+            key.as_str()
+        ))
+        .with_source(&other)
+        .with_hint(format!(
+            "drop it with `vuhitra data drop {key}` and cache the file again"
+        )),
     }
 }
 
@@ -516,23 +590,29 @@ fn store_error_without_key(error: StoreError) -> CliError {
     }
 
     match &error {
-        StoreError::Redis { .. } => CliError::unavailable("the frame cache's Redis server failed a command")
-            .with_source(&error)
-            .with_hint("check the Redis server's log; `vuhitra doctor` checks the connection"),
+        StoreError::Redis { .. } => {
+            CliError::unavailable("the frame cache's Redis server failed a command")
+                .with_source(&error)
+                .with_hint("check the Redis server's log; `vuhitra doctor` checks the connection")
+        }
         StoreError::InvalidUrl { .. } => CliError::user("REDIS_URL is not a valid Redis URL")
             .with_source(&error)
             .with_hint("fix REDIS_URL, or unset it to use the embedded store"),
-        StoreError::TooLarge { .. } => CliError::user("the frame is too large for the frame cache").with_source(&error),
-        StoreError::Io { .. } => CliError::user("the frame cache's directory cannot be used")
-            .with_source(&error)
-            .with_hint("check the permissions and free space of the cache directory (`vuhitra info` shows it)"),
-        StoreError::Contended { .. } => CliError::user("the cached frame kept changing while it was read")
-            .with_source(&error)
-            .with_hint("run the command again"),
+        StoreError::TooLarge { .. } => {
+            CliError::user("the frame is too large for the frame cache").with_source(&error)
+        }
+        StoreError::Io { .. } => unusable_cache_dir(&error),
+        StoreError::Contended { .. } => {
+            CliError::user("the cached frame kept changing while it was read")
+                .with_source(&error)
+                .with_hint("run the command again")
+        }
         StoreError::Corrupt { .. } => CliError::user("a cached frame is damaged")
             .with_source(&error)
             .with_hint("drop it with `vuhitra data drop KEY`"),
-        StoreError::InvalidKey { .. } | StoreError::InvalidTtl { .. } => CliError::usage(error.to_string()),
+        StoreError::InvalidKey { .. } | StoreError::InvalidTtl { .. } => {
+            CliError::usage(error.to_string())
+        }
         StoreError::InvalidNamespace { .. }
         | StoreError::InvalidMetadata { .. }
         | StoreError::InvalidLimits(_)
