@@ -130,6 +130,10 @@ pub enum AnalyticsError {
         source: polars::error::PolarsError,
     },
 
+    /// Bytes that should contain an Arrow IPC file, such as a cached frame, cannot be decoded.
+    #[error("the Arrow IPC data cannot be decoded: {0}")]
+    Undecodable(#[source] polars::error::PolarsError),
+
     /// Writing a frame or a report to a writer failed.
     #[error("cannot write output: {0}")]
     Write(#[source] std::io::Error),
@@ -162,7 +166,10 @@ impl AnalyticsError {
 
     /// Whether the error comes from the user's input or options, not from a fault of the program.
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, Self::Polars { .. } | Self::Write(_))
+        !matches!(
+            self,
+            Self::Polars { .. } | Self::Write(_) | Self::Undecodable(_)
+        )
     }
 }
 

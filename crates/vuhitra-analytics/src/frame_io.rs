@@ -167,7 +167,7 @@ pub fn export_ipc_file<R: Read + Seek, W: Write>(
     format: ExportFormat,
     writer: W,
 ) -> Result<u64> {
-    let decoding = |error| AnalyticsError::polars("decoding the Arrow IPC file", error);
+    let decoding = AnalyticsError::Undecodable;
     let metadata = read_file_metadata(&mut ipc).map_err(decoding)?;
     let schema = Schema::from_arrow_schema(&metadata.schema);
     let mut exporter = FrameExporter::new(&schema, format, writer)?;
@@ -196,8 +196,16 @@ enum ExportState<W: Write> {
         schema: Schema,
         started: bool,
     },
-    Parquet(Box<ParquetBatchedWriter<W>>),
+    /// Parquet, with the rows not yet written as a row group.
+    Parquet {
+        writer: Box<ParquetBatchedWriter<W>>,
+        pending: Option<DataFrame>,
+    },
 }
+
+/// Rows per Parquet row group, Polars' default. Small batches are joined up to this size, so a
+/// frame cached in many small chunks does not become a file of many small row groups.
+const PARQUET_ROW_GROUP_ROWS: usize = 512 * 512;
 
 impl<W: Write> FrameExporter<W> {
     fn new(schema: &Schema, format: ExportFormat, writer: W) -> Result<Self> {
@@ -206,7 +214,10 @@ impl<W: Write> FrameExporter<W> {
                 let writer = ParquetWriter::new(writer)
                     .batched(schema)
                     .map_err(|error| export_error(format, error))?;
-                ExportState::Parquet(Box::new(writer))
+                ExportState::Parquet {
+                    writer: Box::new(writer),
+                    pending: None,
+                }
             }
             _ => ExportState::Text {
                 writer,
@@ -220,7 +231,9 @@ impl<W: Write> FrameExporter<W> {
     fn write(&mut self, batch: &DataFrame) -> Result<()> {
         let format = self.format;
         let outcome = match &mut self.state {
-            ExportState::Parquet(writer) => writer.write_batch(batch),
+            ExportState::Parquet { writer, pending } => {
+                add_parquet_rows(writer, pending, batch, PARQUET_ROW_GROUP_ROWS)
+            }
             ExportState::Text {
                 writer, started, ..
             } => write_text_batch(writer, format, batch, started),
@@ -231,7 +244,11 @@ impl<W: Write> FrameExporter<W> {
     fn finish(self) -> Result<()> {
         let format = self.format;
         let outcome = match self.state {
-            ExportState::Parquet(writer) => writer.finish().map(|_| ()),
+            ExportState::Parquet {
+                mut writer,
+                mut pending,
+            } => add_parquet_rows(&mut writer, &mut pending, &DataFrame::empty(), 0)
+                .and_then(|()| writer.finish().map(|_| ())),
             ExportState::Text {
                 mut writer,
                 schema,
@@ -253,6 +270,36 @@ impl<W: Write> FrameExporter<W> {
         };
         outcome.map_err(|error| export_error(format, error))
     }
+}
+
+/// Adds `batch` to the pending rows, and writes them as one row group once there are at least
+/// `row_group_rows`. The row group is made one chunk per column first, because the Parquet
+/// writer needs the columns' chunks aligned.
+fn add_parquet_rows<W: Write>(
+    writer: &mut ParquetBatchedWriter<W>,
+    pending: &mut Option<DataFrame>,
+    batch: &DataFrame,
+    row_group_rows: usize,
+) -> PolarsResult<()> {
+    if batch.height() > 0 {
+        match pending {
+            None => *pending = Some(batch.clone()),
+            Some(rows) => {
+                rows.vstack_mut(batch)?;
+            }
+        }
+    }
+
+    let full = pending
+        .as_ref()
+        .is_some_and(|rows| rows.height() > 0 && rows.height() >= row_group_rows);
+    if full {
+        if let Some(mut rows) = pending.take() {
+            rows.rechunk_mut();
+            writer.write_batch(&rows)?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes one batch of a text format. JSON rows are written as JSON lines and then joined
@@ -355,8 +402,8 @@ mod tests {
     }
 
     /// Exporting an IPC file batch by batch gives the same text as exporting the whole frame,
-    /// and Parquet that reads back equal. An empty frame still gets its CSV header and an
-    /// empty JSON array.
+    /// and Parquet that reads back equal, with the small batches joined into one row group.
+    /// An empty frame still gets its CSV header and an empty JSON array.
     #[test]
     fn batched_export_matches_whole_frame() {
         let frame = sample_frame();
@@ -382,7 +429,9 @@ mod tests {
 
         let mut parquet = Vec::new();
         export_ipc_file(Cursor::new(&ipc), ExportFormat::Parquet, &mut parquet).unwrap();
-        let back = ParquetReader::new(Cursor::new(parquet)).finish().unwrap();
+        let mut reader = ParquetReader::new(Cursor::new(parquet));
+        assert_eq!(reader.get_metadata().unwrap().row_groups.len(), 1);
+        let back = reader.finish().unwrap();
         assert!(back.equals_missing(&frame));
 
         let empty = frame.clear();

@@ -26,7 +26,7 @@
 //! ten minutes old.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -221,6 +221,39 @@ impl EmbeddedStore {
             entry,
             value: sink.into_bytes(),
         }))
+    }
+
+    /// Opens the value stored under `key` for reading in place, after reading it through once
+    /// to check its length and checksum. Returns its description and a reader of the value's
+    /// bytes alone, or `None` when there is no value or it expired. Unlike
+    /// [`EmbeddedStore::get_file`], nothing is written, so this works on a full disk.
+    pub fn open_value(&self, key: &Key) -> Result<Option<(Entry, ValueReader)>> {
+        let path = self.entry_path(key);
+        let Some(open) = self.open_live(key, &path)? else {
+            return Ok(None);
+        };
+        let mut reader = open.reader;
+        let start = reader
+            .stream_position()
+            .map_err(|e| StoreError::io("read", &path, e))?;
+        let file = reader
+            .get_ref()
+            .try_clone()
+            .map_err(|e| StoreError::io("read", &path, e))?;
+        let open = OpenEntry {
+            header: open.header,
+            reader,
+        };
+
+        let size = open.header.size;
+        let entry = read_value(key, &path, open, &mut Sink::discard())?;
+        let value = ValueReader {
+            file,
+            start,
+            size,
+            position: 0,
+        };
+        Ok(Some((entry, value)))
     }
 
     /// Writes the value stored under `key`, piece by piece, into the file at `output`, which
@@ -499,6 +532,48 @@ fn corrupt(path: &Path, detail: impl Into<String>) -> StoreError {
     StoreError::Corrupt {
         location: path.display().to_string(),
         detail: detail.into(),
+    }
+}
+
+/// A reader of one value inside an entry file, positioned from the value's first byte.
+#[derive(Debug)]
+pub struct ValueReader {
+    file: File,
+    /// Offset of the value's first byte in the entry file.
+    start: u64,
+    size: u64,
+    position: u64,
+}
+
+impl Read for ValueReader {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let left = self.size.saturating_sub(self.position);
+        let want = buffer
+            .len()
+            .min(usize::try_from(left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        self.file
+            .seek(SeekFrom::Start(self.start + self.position))?;
+        let read = self.file.read(&mut buffer[..want])?;
+        self.position += read as u64;
+        Ok(read)
+    }
+}
+
+impl Seek for ValueReader {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(offset) => Some(offset),
+            SeekFrom::End(delta) => self.size.checked_add_signed(delta),
+            SeekFrom::Current(delta) => self.position.checked_add_signed(delta),
+        };
+        let target = target.ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "seek before the value's start")
+        })?;
+        self.position = target;
+        Ok(target)
     }
 }
 

@@ -121,8 +121,13 @@ pub(crate) struct Sink<'a> {
 }
 
 enum Target<'a> {
+    /// Nothing kept: only the length and checksum, to check a value in place.
+    Discard,
     Memory(BytesMut),
-    File { file: &'a File, path: &'a Path },
+    File {
+        file: &'a File,
+        path: &'a Path,
+    },
 }
 
 impl<'a> Sink<'a> {
@@ -130,6 +135,11 @@ impl<'a> Sink<'a> {
     pub(crate) fn memory(size: u64) -> Self {
         let capacity = usize::try_from(size).unwrap_or(0);
         Sink::new(Target::Memory(BytesMut::with_capacity(capacity)))
+    }
+
+    /// Creates a sink that keeps only the value's length and checksum.
+    pub(crate) fn discard() -> Self {
+        Sink::new(Target::Discard)
     }
 
     /// Creates a sink that writes the value to `file`, opened from `path`, from its start.
@@ -148,6 +158,7 @@ impl<'a> Sink<'a> {
     /// Appends the next bytes of the value.
     pub(crate) fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
         match &mut self.target {
+            Target::Discard => {}
             Target::Memory(buffer) => buffer.extend_from_slice(bytes),
             Target::File { file, .. } => {
                 let mut writer: &File = file;
@@ -162,6 +173,7 @@ impl<'a> Sink<'a> {
     /// Drops what was appended, to read a value of `size` bytes from its start.
     pub(crate) fn reset(&mut self, size: u64) -> io::Result<()> {
         match &mut self.target {
+            Target::Discard => {}
             Target::Memory(buffer) => {
                 buffer.clear();
                 buffer.reserve(usize::try_from(size).unwrap_or(0));
@@ -189,7 +201,9 @@ impl<'a> Sink<'a> {
     /// Returns the error for a failed write to the sink's file.
     pub(crate) fn write_error(&self, error: io::Error) -> StoreError {
         match &self.target {
-            Target::Memory(_) => StoreError::io("keep in memory", "the value read", error),
+            Target::Discard | Target::Memory(_) => {
+                StoreError::io("keep in memory", "the value read", error)
+            }
             Target::File { path, .. } => StoreError::io("write", *path, error),
         }
     }
@@ -199,7 +213,7 @@ impl<'a> Sink<'a> {
     pub(crate) fn into_bytes(self) -> Bytes {
         match self.target {
             Target::Memory(buffer) => buffer.freeze(),
-            Target::File { .. } => Bytes::new(),
+            Target::Discard | Target::File { .. } => Bytes::new(),
         }
     }
 }

@@ -67,8 +67,28 @@ impl StoreConfig {
     /// value can be written piece by piece before [`Store::put_file`] stores it with either
     /// backend. Dropping it deletes the file. If the process dies first, the embedded store's
     /// sweeps delete it.
+    ///
+    /// When that folder cannot be used and Redis is configured, the file is made in the
+    /// system's temporary directory instead, because a Redis user may have no usable cache
+    /// directory.
     pub fn staging_file(&self, namespace: &Namespace) -> Result<tempfile::NamedTempFile> {
-        EmbeddedStore::open(&self.embedded_root, namespace, self.limits)?.staging_file()
+        let in_store = EmbeddedStore::open(&self.embedded_root, namespace, self.limits)
+            .and_then(|store| store.staging_file());
+        match in_store {
+            Err(error) if self.redis_url.is_some() => {
+                let dir = std::env::temp_dir();
+                tracing::debug!(
+                    "cannot stage in the cache directory ({error}); staging in {}",
+                    dir.display()
+                );
+                tempfile::Builder::new()
+                    .prefix("vuhitra-")
+                    .suffix(".staging")
+                    .tempfile_in(&dir)
+                    .map_err(|e| StoreError::io("create a temporary file in", dir, e))
+            }
+            staged => staged,
+        }
     }
 
     /// The backend [`Store::open`] will use.

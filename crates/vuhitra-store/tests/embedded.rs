@@ -289,6 +289,17 @@ fn put_file_round_trip() {
     assert_eq!(blob.entry.metadata, metadata);
     assert!(matches!(blob.entry.expiry, Expiry::In(_)));
 
+    let (entry, mut in_place) = store.open_value(&key("spilled")).unwrap().unwrap();
+    assert_eq!(entry.size, value.len() as u64);
+    let mut read = Vec::new();
+    in_place.read_to_end(&mut read).unwrap();
+    assert!(read == value, "value read in place differs");
+    in_place.seek(SeekFrom::End(-10)).unwrap();
+    let mut tail = [0u8; 10];
+    in_place.read_exact(&mut tail).unwrap();
+    assert_eq!(tail, value[value.len() - 10..]);
+    assert!(store.open_value(&key("absent")).unwrap().is_none());
+
     let output = root.path().join("read-back");
     fs::write(&output, "older and longer contents than nothing").unwrap();
     let entry = store.get_file(&key("spilled"), &output).unwrap().unwrap();

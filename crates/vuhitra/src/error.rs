@@ -76,12 +76,14 @@ impl CliError {
     }
 
     /// Maps a failed write to standard output: a closed pipe ends the program
-    /// quietly, anything else is reported.
+    /// quietly, anything else (such as a full disk behind a redirect) is reported as a
+    /// problem of where the output goes, not as a bug.
     pub fn output(error: std::io::Error) -> Self {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             CliError::new(ErrorKind::BrokenPipe, "standard output was closed")
         } else {
-            CliError::internal(format!("cannot write to standard output: {error}"))
+            CliError::user(format!("cannot write to standard output: {error}"))
+                .with_hint("check the free space and permissions where the output goes")
         }
     }
 
@@ -96,7 +98,10 @@ impl CliError {
         let mut current = Some(error);
         while let Some(cause) = current {
             let text = cause.to_string();
-            if !self.message.contains(&text) && !self.causes.contains(&text) {
+            // A cause whose text an outer error already quotes adds nothing.
+            let repeated = self.message.contains(&text)
+                || self.causes.iter().any(|cause| cause.contains(&text));
+            if !repeated {
                 self.causes.push(text);
             }
             current = cause.source();

@@ -18,6 +18,7 @@ mod cli;
 mod commands;
 mod context;
 mod error;
+mod interrupt;
 mod logging;
 mod output;
 

@@ -767,3 +767,102 @@ fn unusable_cache_directory_fails_after_analysis() {
     assert!(stderr.contains("cache directory"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A failed write of the exported frame is reported as a problem of the output, with exit
+/// code 1, never as a damaged frame.
+#[cfg(target_os = "linux")]
+#[test]
+fn full_output_is_not_damaged_frame() {
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    assert_success(
+        &run(
+            &sandbox,
+            &[],
+            &["analyze", "sales.csv", "--cache-key", "sales"],
+        ),
+        "analyze",
+    );
+
+    for format in ["csv", "json", "parquet"] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let mut command = sandbox.process();
+        command
+            .args(["--no-config", "data", "get", "sales", "--format", format])
+            .stdout(full);
+        let output = command.output().unwrap();
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{format}: {stderr}");
+        assert!(stderr.contains("No space left"), "{format}: {stderr}");
+        assert!(!stderr.contains("drop it"), "{format}: {stderr}");
+    }
+}
+
+/// Interrupting `analyze --cache-key` removes its staging file and exits with 130, and the
+/// store stays usable.
+#[cfg(unix)]
+#[test]
+fn interrupted_cache_removes_staging_file() {
+    let sandbox = Sandbox::new();
+    let mut csv = String::from("id,amount,city\n");
+    for row in 0..200_000 {
+        csv.push_str(&format!("{row},{}.5,city {}\n", row % 977, row % 31));
+    }
+    sandbox.write("work/big.csv", &csv);
+    let frames = embedded_store_dir(&sandbox);
+    let staging_files = || -> Vec<String> {
+        std::fs::read_dir(&frames)
+            .map(|items| {
+                items
+                    .map(|item| item.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.ends_with(".staging"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+
+    let mut command = sandbox.process();
+    command.args([
+        "--no-config",
+        "analyze",
+        "big.csv",
+        "--chunk-bytes",
+        "4096",
+        "--cache-key",
+        "big",
+    ]);
+    command.stdout(std::process::Stdio::null());
+    command.stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while staging_files().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no staging file appeared"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "analyze ended too soon"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("interrupted"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(staging_files().is_empty(), "left: {:?}", staging_files());
+    assert_success(&run(&sandbox, &[], &["data", "list"]), "data list");
+}

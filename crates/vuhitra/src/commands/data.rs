@@ -15,12 +15,13 @@ use serde::Serialize;
 use vuhitra_analytics::{export_ipc_file, AnalyticsError, DataFrame, ExportFormat, FrameWriter};
 use vuhitra_config::Settings;
 use vuhitra_store::{
-    Entry, Expiry, Key, Limits, Metadata, NamedTempFile, Namespace, RedisOptions, Store,
-    StoreConfig, StoreError,
+    Backend, EmbeddedStore, Entry, Expiry, Key, Limits, Metadata, NamedTempFile, Namespace,
+    RedisOptions, Store, StoreConfig, StoreError, ValueReader,
 };
 
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
+use crate::interrupt;
 use crate::output::{human_duration, OutputFormat};
 
 /// Value of the `encoding` metadata field of frames stored by `analyze --cache-key`.
@@ -153,6 +154,7 @@ struct Staging {
     file: NamedTempFile,
     writer: FrameWriter<fs::File>,
     started: Instant,
+    _interrupt: interrupt::Registration,
 }
 
 impl FrameSpill {
@@ -169,6 +171,7 @@ impl FrameSpill {
                     .try_clone()
                     .map_err(|error| unusable_cache_dir(&error))?;
                 Ok(Staging {
+                    _interrupt: interrupt::remove_on_interrupt(file.path()),
                     file,
                     writer: FrameWriter::new(sink),
                     started: Instant::now(),
@@ -202,11 +205,12 @@ impl FrameSpill {
             file,
             writer,
             started,
-        } = self.staging?;
+            _interrupt,
+        } = self.staging.map_err(|failure| not_cached(key, failure))?;
 
-        let (rows, columns) = writer
-            .finish()
-            .map_err(|error| spill_error(&file.path().display().to_string(), &error))?;
+        let (rows, columns) = writer.finish().map_err(|error| {
+            not_cached(key, spill_error(&file.path().display().to_string(), &error))
+        })?;
         tracing::debug!(
             rows,
             columns,
@@ -240,9 +244,21 @@ impl FrameSpill {
                 );
                 Ok(())
             }
-            Err(error) => Err(store_error(error, key)),
+            Err(error) => Err(not_cached(key, store_error(error, key))),
         }
     }
+}
+
+/// Prefixes `failure` with what it means for an analysis that was printed: nothing was cached,
+/// and an earlier frame under `key` stays as it was.
+fn not_cached(key: &Key, mut failure: CliError) -> CliError {
+    failure.message = format!(
+        "the analysis above is complete, but the frame was not cached under {:?} (a frame \
+         cached earlier under that key is unchanged): {}",
+        key.as_str(),
+        failure.message
+    );
+    failure
 }
 
 /// The hint for a cache directory that cannot be written.
@@ -258,11 +274,9 @@ fn unusable_cache_dir(error: &(dyn std::error::Error + 'static)) -> CliError {
 
 /// Builds the error for a failed write to the staging file.
 fn spill_error(path: &str, error: &AnalyticsError) -> CliError {
-    CliError::user(format!(
-        "the frame was not cached: writing it to {path} failed; the analysis above is complete"
-    ))
-    .with_source(error)
-    .with_hint(CACHE_DIR_HINT)
+    CliError::user(format!("writing the frame to {path} failed"))
+        .with_source(error)
+        .with_hint(CACHE_DIR_HINT)
 }
 
 fn frame_metadata(rows: u64, columns: usize, source: &Path) -> CliResult<Metadata> {
@@ -423,15 +437,30 @@ fn get(args: &GetArgs, context: &Context) -> CliResult {
         .with_hint("pass --output FILE, or redirect the output to a file"));
     }
 
-    // The frame is copied from the store to a staging file and exported from there batch by
-    // batch, so neither step keeps all of it in memory.
-    let staging = store_config(&context.settings)
-        .staging_file(&Namespace::frames())
-        .map_err(store_error_without_key)?;
-    let (entry, _) = with_store(context, Some(&args.key), async |store| {
-        store.get_file(&args.key, staging.path()).await
-    })?;
-    let entry = entry.ok_or_else(|| missing(&args.key))?;
+    // The frame is exported batch by batch, read in place from the embedded store or copied
+    // from Redis to a staging file, so no step keeps all of it in memory.
+    let config = store_config(&context.settings);
+    let (entry, ipc) = match config.backend() {
+        Backend::Embedded => {
+            let opened =
+                EmbeddedStore::open(&config.embedded_root, &Namespace::frames(), config.limits)
+                    .and_then(|store| store.open_value(&args.key))
+                    .map_err(|error| store_error(error, &args.key))?;
+            let (entry, value) = opened.ok_or_else(|| missing(&args.key))?;
+            (entry, FrameBytes::InPlace(value))
+        }
+        Backend::Redis => {
+            let staging = config
+                .staging_file(&Namespace::frames())
+                .map_err(store_error_without_key)?;
+            let _interrupt = interrupt::remove_on_interrupt(staging.path());
+            let (entry, _) = with_store(context, Some(&args.key), async |store| {
+                store.get_file(&args.key, staging.path()).await
+            })?;
+            let entry = entry.ok_or_else(|| missing(&args.key))?;
+            (entry, FrameBytes::Staged(staging))
+        }
+    };
 
     let encoding = entry.metadata.get("encoding");
     if encoding != Some(FRAME_ENCODING) {
@@ -444,20 +473,26 @@ fn get(args: &GetArgs, context: &Context) -> CliResult {
     }
 
     let format = ExportFormat::from(args.format);
-    let ipc = staging
-        .reopen()
-        .map_err(|error| unusable_cache_dir(&error))?;
-    let export = |writer: &mut dyn Write| export_ipc_file(ipc, format, writer);
+    let export = |writer: &mut dyn Write| match ipc {
+        FrameBytes::InPlace(value) => export_ipc_file(value, format, writer),
+        FrameBytes::Staged(staging) => {
+            let file = staging.reopen().map_err(|source| AnalyticsError::Io {
+                path: staging.path().to_path_buf(),
+                source,
+            })?;
+            export_ipc_file(file, format, writer)
+        }
+    };
     match &args.output {
         None => {
             let mut writer = context.output.writer();
-            export(&mut writer).map_err(|error| export_error(error, &args.key))?;
+            export(&mut writer).map_err(|error| export_error(error, &args.key, None))?;
             writer.flush().map_err(CliError::output)
         }
         Some(output) => {
             let path = context.settings.workspace_path.join(output);
             let mut rows = 0;
-            write_file_atomically(&path, |file| {
+            write_file_atomically(&path, &args.key, |file| {
                 rows = export(file)?;
                 Ok(())
             })?;
@@ -518,6 +553,7 @@ fn ttl(args: &TtlArgs, context: &Context) -> CliResult {
 /// over `path`, so an existing file is replaced only by a complete one.
 fn write_file_atomically(
     path: &Path,
+    key: &Key,
     write: impl FnOnce(&mut fs::File) -> Result<(), AnalyticsError>,
 ) -> CliResult {
     let file_name = path.file_name().ok_or_else(|| {
@@ -531,13 +567,14 @@ fn write_file_atomically(
     let cannot_write = |error: &(dyn std::error::Error + 'static)| {
         CliError::user(format!("cannot write {}", path.display()))
             .with_source(error)
-            .with_hint("check that the directory exists and is writable")
+            .with_hint("check that the directory exists and is writable, and its free space")
     };
 
+    let _interrupt = interrupt::remove_on_interrupt(&temp);
     let written = fs::File::create(&temp)
         .map_err(|error| cannot_write(&error))
         .and_then(|mut file| {
-            write(&mut file).map_err(|error| cannot_write(&error))?;
+            write(&mut file).map_err(|error| export_error(error, key, Some(path)))?;
             file.sync_all().map_err(|error| cannot_write(&error))
         })
         .and_then(|()| fs::rename(&temp, path).map_err(|error| cannot_write(&error)));
@@ -547,18 +584,39 @@ fn write_file_atomically(
     written
 }
 
-fn export_error(error: AnalyticsError, key: &Key) -> CliError {
-    match error {
-        AnalyticsError::Write(io) => CliError::output(io),
-        other => CliError::user(format!(
+/// Where `data get` reads a frame's Arrow IPC bytes from.
+enum FrameBytes {
+    /// The embedded store's entry file, read in place.
+    InPlace(ValueReader),
+    /// A staging file the frame was copied to from Redis.
+    Staged(NamedTempFile),
+}
+
+/// Maps a failed export of the frame under `key` to `output` (standard output when `None`):
+/// frame bytes that cannot be decoded, or a failed write.
+fn export_error(error: AnalyticsError, key: &Key, output: Option<&Path>) -> CliError {
+    if let AnalyticsError::Undecodable(_) = error {
+        return CliError::user(format!(
             "the cached frame {:?} cannot be decoded",
             key.as_str()
         ))
-        .with_source(&other)
+        .with_source(&error)
         .with_hint(format!(
             "drop it with `vuhitra data drop {key}` and cache the file again"
-        )),
+        ));
     }
+    if let (AnalyticsError::Write(io), None) = (&error, output) {
+        return CliError::output(std::io::Error::new(io.kind(), io.to_string()));
+    }
+    let target = output.map_or("standard output".to_string(), |path| {
+        path.display().to_string()
+    });
+    CliError::user(format!(
+        "cannot write the cached frame {:?} to {target}",
+        key.as_str()
+    ))
+    .with_source(&error)
+    .with_hint("check the free space and permissions where the output goes")
 }
 
 fn missing(key: &Key) -> CliError {
