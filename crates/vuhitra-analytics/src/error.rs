@@ -117,6 +117,16 @@ pub enum AnalyticsError {
         message: String,
     },
 
+    /// A column's values cannot be read as the column's type, such as binary data that is not
+    /// UTF-8 text.
+    #[error("column {name:?} {message}")]
+    Column {
+        /// The column's name.
+        name: String,
+        /// What is wrong with its values and what to do.
+        message: String,
+    },
+
     /// An option value is invalid.
     #[error("invalid option: {0}")]
     InvalidOption(String),

@@ -1225,6 +1225,14 @@ fn convert_column(series: &Series, plan: &ColumnPlan, na_values: &[String]) -> R
     let name = plan.name.as_str();
     let cast = |dtype: &DataType| {
         series.strict_cast(dtype).map_err(|error| {
+            if series.dtype() == &DataType::Binary && dtype == &DataType::String {
+                return AnalyticsError::Column {
+                    name: name.to_string(),
+                    message: "contains binary values that are not UTF-8 text, which analyze \
+                              cannot profile; leave the column out with --columns"
+                        .to_string(),
+                };
+            }
             AnalyticsError::polars(format!("converting column {name:?} to {dtype}"), error)
         })
     };

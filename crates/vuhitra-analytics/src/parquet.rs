@@ -11,6 +11,7 @@ use std::path::Path;
 
 use polars::io::parquet::metadata::FileMetadataRef;
 use polars::prelude::*;
+use polars_arrow::datatypes::ArrowDataType;
 
 use crate::error::{AnalyticsError, Result};
 
@@ -41,6 +42,34 @@ pub struct ParquetLayout {
     pub rows: u64,
 }
 
+/// Names the part of an Arrow type that this build of Polars cannot hold (it was built
+/// without the decimal, fixed-size array, 128-bit and 16-bit types), looking inside nested
+/// types; `None` when the whole type is supported.
+fn unsupported_type(dtype: &ArrowDataType) -> Option<String> {
+    match dtype {
+        ArrowDataType::Decimal(precision, scale)
+        | ArrowDataType::Decimal32(precision, scale)
+        | ArrowDataType::Decimal64(precision, scale)
+        | ArrowDataType::Decimal256(precision, scale) => {
+            Some(format!("decimal({precision}, {scale})"))
+        }
+        ArrowDataType::FixedSizeList(_, size) => Some(format!("fixed-size list of {size}")),
+        ArrowDataType::Int128 | ArrowDataType::UInt128 => Some("128-bit integer".into()),
+        ArrowDataType::Float16 => Some("16-bit float".into()),
+        ArrowDataType::Interval(_) => Some("interval".into()),
+        ArrowDataType::Union(_) => Some("union".into()),
+        ArrowDataType::Extension(extension) => Some(format!("extension type {}", extension.name)),
+        ArrowDataType::List(item)
+        | ArrowDataType::LargeList(item)
+        | ArrowDataType::Map(item, _) => unsupported_type(&item.dtype),
+        ArrowDataType::Struct(fields) => fields
+            .iter()
+            .find_map(|field| unsupported_type(&field.dtype)),
+        ArrowDataType::Dictionary(_, values, _) => unsupported_type(values),
+        _ => None,
+    }
+}
+
 fn read_error(path: &Path, error: PolarsError) -> AnalyticsError {
     AnalyticsError::Format {
         path: path.to_path_buf(),
@@ -65,6 +94,23 @@ pub fn layout(path: &Path, chunk_bytes: usize, limit_rows: Option<u64>) -> Resul
         .get_metadata()
         .map_err(|error| read_error(path, error))?
         .clone();
+
+    // Polars stops the program on a type this build cannot hold, so such columns are found in
+    // the file's Arrow schema before Polars converts it.
+    let arrow_schema = reader.schema().map_err(|error| read_error(path, error))?;
+    for (name, field) in arrow_schema.iter() {
+        if let Some(kind) = unsupported_type(&field.dtype) {
+            return Err(AnalyticsError::Format {
+                path: path.to_path_buf(),
+                message: format!(
+                    "column {name:?} has the Parquet type {kind}, which analyze cannot read; \
+                     write that column with a supported type (for example a decimal as a \
+                     double, a fixed-size list as a list) or leave it out of the file"
+                ),
+            });
+        }
+    }
+
     // A zero-row slice returns an empty frame with the types a read produces.
     let empty = reader
         .with_slice(Some((0, 0)))

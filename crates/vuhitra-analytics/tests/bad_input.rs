@@ -709,3 +709,43 @@ fn parallel_scan_lists_ragged_rows_in_order() {
     assert_eq!(rows[1].fields, 2);
     assert!(rows[1].line > 30_000, "{:?}", rows[1]);
 }
+
+/// Parquet columns of a type this build of Polars cannot hold are rejected with the column and
+/// its type named, instead of stopping the program. The fixtures were written by pyarrow 26:
+/// `decimal.parquet` has a decimal128(10, 2) column, `fixed-size-list.parquet` a list of two
+/// int64 values per row.
+#[test]
+fn unsupported_parquet_types_named() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (name, column, kind) in [
+        ("decimal.parquet", "price", "decimal(10, 2)"),
+        ("fixed-size-list.parquet", "pair", "fixed-size list of 2"),
+    ] {
+        let message = profile(&fixtures.join(name), &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains(name), "{message}");
+        assert!(message.contains(&format!("column {column:?}")), "{message}");
+        assert!(message.contains(kind), "{message}");
+        assert!(message.contains("supported type"), "{message}");
+    }
+}
+
+/// A Parquet binary column whose values are not UTF-8 is a problem of the input, named with
+/// its column. `binary.parquet` was written by pyarrow 26 with the values FF FE 00 and "ok".
+#[test]
+fn binary_parquet_column_named() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/binary.parquet");
+    let error = profile(&path, &LoadOptions::default()).unwrap_err();
+    assert!(error.is_user_error(), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("column \"blob\""), "{message}");
+    assert!(message.contains("not UTF-8"), "{message}");
+    assert!(message.contains("--columns"), "{message}");
+
+    let options = LoadOptions {
+        columns: Some(vec!["id".to_string()]),
+        ..LoadOptions::default()
+    };
+    assert_eq!(profile(&path, &options).unwrap().rows, 2);
+}

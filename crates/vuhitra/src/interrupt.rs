@@ -41,7 +41,8 @@ impl Drop for Registration {
     }
 }
 
-/// The registered files. A thread that panicked while holding the lock left a valid list.
+/// Locks the list of registered files. A thread that panicked while holding the lock left a
+/// valid list, so a poisoned lock is used as it is.
 fn registered() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     REGISTERED
         .lock()
