@@ -42,9 +42,9 @@ pub struct ParquetLayout {
     pub rows: u64,
 }
 
-/// Names the part of an Arrow type that this build of Polars cannot hold (it was built
-/// without the decimal, fixed-size array, 128-bit and 16-bit types), looking inside nested
-/// types; `None` when the whole type is supported.
+/// Names the part of an Arrow type, nested types included, that this build of Polars cannot
+/// hold, or returns `None` when the whole type is supported. The build leaves out the
+/// decimal, fixed-size array, 128-bit and 16-bit types.
 fn unsupported_type(dtype: &ArrowDataType) -> Option<String> {
     match dtype {
         ArrowDataType::Decimal(precision, scale)

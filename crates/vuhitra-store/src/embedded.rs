@@ -48,6 +48,12 @@ const STAGING_SUFFIX: &str = ".staging";
 const LOCK_FILE: &str = ".lock";
 const SWEEP_MARKER: &str = ".last-sweep";
 
+/// The start of the names of this process's temporary files: [`TEMP_PREFIX`], then the
+/// process id, so that an interrupted process can find and remove its own.
+pub fn temp_prefix() -> String {
+    format!("{TEMP_PREFIX}{}-", std::process::id())
+}
+
 /// Size of the buffer a value is read through.
 const COPY_BUFFER_BYTES: usize = 1024 * 1024;
 
@@ -122,7 +128,7 @@ impl EmbeddedStore {
     pub fn staging_file(&self) -> Result<tempfile::NamedTempFile> {
         let dir = &self.inner.dir;
         tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
+            .prefix(&temp_prefix())
             .suffix(STAGING_SUFFIX)
             .tempfile_in(dir)
             .map_err(|e| StoreError::io("create a temporary file in", dir, e))
@@ -184,7 +190,7 @@ impl EmbeddedStore {
         // into place while holding the directory lock.
         let dir = &self.inner.dir;
         let temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
+            .prefix(&temp_prefix())
             .suffix(ENTRY_SUFFIX)
             .tempfile_in(dir)
             .map_err(|e| StoreError::io("create a temporary file in", dir, e))?;

@@ -32,7 +32,7 @@ mod source;
 mod store;
 
 pub use bytes::Bytes;
-pub use embedded::{EmbeddedStore, ValueReader};
+pub use embedded::{temp_prefix, EmbeddedStore, ValueReader};
 pub use entry::{
     Blob, Entry, Expiry, Limits, Listing, DEFAULT_CHUNK_BYTES, DEFAULT_MAX_VALUE_BYTES,
     REDIS_MAX_BULK_BYTES,

@@ -82,7 +82,7 @@ impl StoreConfig {
                     dir.display()
                 );
                 tempfile::Builder::new()
-                    .prefix("vuhitra-")
+                    .prefix(&crate::embedded::temp_prefix())
                     .suffix(".staging")
                     .tempfile_in(&dir)
                     .map_err(|e| StoreError::io("create a temporary file in", dir, e))

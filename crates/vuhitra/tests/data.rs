@@ -801,8 +801,8 @@ fn full_output_is_not_damaged_frame() {
     }
 }
 
-/// Interrupting `analyze --cache-key` removes its staging file and exits with 130, and the
-/// store stays usable.
+/// Interrupting `analyze --cache-key` removes its temporary files (the staging file, and the
+/// entry file if the store had started it) and exits with 130, and the store stays usable.
 #[cfg(unix)]
 #[test]
 fn interrupted_cache_removes_staging_file() {
@@ -818,7 +818,7 @@ fn interrupted_cache_removes_staging_file() {
             .map(|items| {
                 items
                     .map(|item| item.unwrap().file_name().to_string_lossy().into_owned())
-                    .filter(|name| name.ends_with(".staging"))
+                    .filter(|name| name.starts_with(".tmp-"))
                     .collect()
             })
             .unwrap_or_default()

@@ -15,8 +15,8 @@ use serde::Serialize;
 use vuhitra_analytics::{export_ipc_file, AnalyticsError, DataFrame, ExportFormat, FrameWriter};
 use vuhitra_config::Settings;
 use vuhitra_store::{
-    Backend, EmbeddedStore, Entry, Expiry, Key, Limits, Metadata, NamedTempFile, Namespace,
-    RedisOptions, Store, StoreConfig, StoreError, ValueReader,
+    temp_prefix, Backend, EmbeddedStore, Entry, Expiry, Key, Limits, Metadata, NamedTempFile,
+    Namespace, RedisOptions, Store, StoreConfig, StoreError, ValueReader,
 };
 
 use crate::context::Context;
@@ -154,6 +154,7 @@ struct Staging {
     file: NamedTempFile,
     writer: FrameWriter<fs::File>,
     started: Instant,
+    /// Also covers the embedded store's temporary entry file, named with the same prefix.
     _interrupt: interrupt::Registration,
 }
 
@@ -170,8 +171,12 @@ impl FrameSpill {
                     .as_file()
                     .try_clone()
                     .map_err(|error| unusable_cache_dir(&error))?;
+                let interrupt = match file.path().parent() {
+                    Some(dir) => interrupt::remove_prefixed_on_interrupt(dir, &temp_prefix()),
+                    None => interrupt::remove_on_interrupt(file.path()),
+                };
                 Ok(Staging {
-                    _interrupt: interrupt::remove_on_interrupt(file.path()),
+                    _interrupt: interrupt,
                     file,
                     writer: FrameWriter::new(sink),
                     started: Instant::now(),
