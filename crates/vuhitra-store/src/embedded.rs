@@ -335,8 +335,9 @@ impl EmbeddedStore {
                         .problems
                         .push(corrupt(&path, format!("the header's key is invalid: {e}"))),
                 },
-                Err(e @ StoreError::Corrupt { .. }) => listing.problems.push(e),
-                Err(other) => return Err(other),
+                // An entry that is damaged or cannot be read (a folder, a file of another
+                // user) is reported beside the others instead of hiding them.
+                Err(e) => listing.problems.push(e),
             }
         }
 

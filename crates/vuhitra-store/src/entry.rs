@@ -113,13 +113,14 @@ pub struct Blob {
     pub value: Bytes,
 }
 
-/// The result of listing a store: the readable entries, sorted by key, and a
-/// [`StoreError::Corrupt`] for each stored entry that could not be read.
+/// The result of listing a store: the readable entries, sorted by key, and an error for each
+/// stored entry that could not be read or decoded.
 #[derive(Debug, Default)]
 pub struct Listing {
     /// Entries that were read, sorted by key.
     pub entries: Vec<Entry>,
-    /// Entries that exist but could not be decoded.
+    /// Entries that exist but could not be read ([`StoreError::Io`]) or decoded
+    /// ([`StoreError::Corrupt`]).
     pub problems: Vec<StoreError>,
 }
 

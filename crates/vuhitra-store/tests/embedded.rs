@@ -553,6 +553,28 @@ fn corrupt_entries_listed_and_deletable() {
     assert!(store.list().unwrap().problems.is_empty());
 }
 
+/// An entry path that cannot be read, here a folder, is listed as a problem, and the other
+/// entries are still listed.
+#[test]
+fn unreadable_entry_listed_as_problem() {
+    let root = tempfile::tempdir().unwrap();
+    let store = open(root.path());
+    store
+        .put(&key("good"), b"value", &Metadata::new(), None)
+        .unwrap();
+    fs::create_dir(store.dir().join("00000000000000000000000000000000.entry")).unwrap();
+
+    let listing = store.list().unwrap();
+    assert_eq!(listing.entries.len(), 1);
+    assert_eq!(listing.entries[0].key, key("good"));
+    assert_eq!(listing.problems.len(), 1, "{:?}", listing.problems);
+    assert!(
+        listing.problems[0].to_string().contains("00000000"),
+        "{}",
+        listing.problems[0]
+    );
+}
+
 #[test]
 fn interrupted_write_leaves_old_value() {
     let root = tempfile::tempdir().unwrap();
