@@ -685,7 +685,8 @@ fn typed_columns(
     for &index in selected {
         let Some(storage) = storages[index] else {
             warnings.push(format!(
-                "column {:?} has the nested type {} and is left out of the profile",
+                "column {:?} has the nested type {} and is left out of the profile and of \
+                 the loaded frame (which --cache-key stores)",
                 names[index],
                 short_type_name(&dtypes[index])
             ));

@@ -749,3 +749,29 @@ fn binary_parquet_column_named() {
     };
     assert_eq!(profile(&path, &options).unwrap().rows, 2);
 }
+
+/// A nested column is left out of both the profile and the loaded frame, and the warning
+/// says so.
+#[test]
+fn nested_column_left_out_and_warned() {
+    let file = fixture(
+        "nested.ndjson",
+        b"{\"id\": 1, \"tags\": [1, 2]}\n{\"id\": 2, \"tags\": [3]}\n",
+    );
+    let read = profile(&file.path, &LoadOptions::default()).unwrap();
+    let names: Vec<&str> = read
+        .columns
+        .iter()
+        .map(|column| column.name.as_str())
+        .collect();
+    assert_eq!(names, ["id"]);
+    let warning = read.read.warnings.join("\n");
+    assert!(warning.contains("column \"tags\""), "{warning}");
+    assert!(
+        warning.contains("left out of the profile and of the loaded frame"),
+        "{warning}"
+    );
+
+    let (frame, _) = load_frame(&file.path, &LoadOptions::default(), &NoProgress).unwrap();
+    assert_eq!(frame.width(), 1);
+}
