@@ -123,7 +123,7 @@ pub enum AnalyticsError {
     Column {
         /// The column's name.
         name: String,
-        /// What is wrong with its values and what to do.
+        /// The problem with its values, and the fix to try.
         message: String,
     },
 

@@ -751,7 +751,7 @@ fn binary_parquet_column_named() {
 }
 
 /// A nested column is left out of both the profile and the loaded frame, and the warning
-/// says so.
+/// names both.
 #[test]
 fn nested_column_left_out_and_warned() {
     let file = fixture(

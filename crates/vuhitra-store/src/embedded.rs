@@ -48,8 +48,8 @@ const STAGING_SUFFIX: &str = ".staging";
 const LOCK_FILE: &str = ".lock";
 const SWEEP_MARKER: &str = ".last-sweep";
 
-/// The start of the names of this process's temporary files: [`TEMP_PREFIX`], then the
-/// process id, so that an interrupted process can find and remove its own.
+/// Returns the start of the names of this process's temporary files: [`TEMP_PREFIX`], then
+/// the process id, so that an interrupted process can find and remove its own.
 pub fn temp_prefix() -> String {
     format!("{TEMP_PREFIX}{}-", std::process::id())
 }

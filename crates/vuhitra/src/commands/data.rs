@@ -589,7 +589,7 @@ fn write_file_atomically(
     written
 }
 
-/// Where `data get` reads a frame's Arrow IPC bytes from.
+/// The source of the Arrow IPC bytes that `data get` exports.
 enum FrameBytes {
     /// The embedded store's entry file, read in place.
     InPlace(ValueReader),
