@@ -247,7 +247,7 @@ impl<W: Write> FrameExporter<W> {
             ExportState::Parquet {
                 mut writer,
                 mut pending,
-            } => add_parquet_rows(&mut writer, &mut pending, &DataFrame::empty(), 0)
+            } => flush_parquet_rows(&mut writer, &mut pending)
                 .and_then(|()| writer.finish().map(|_| ())),
             ExportState::Text {
                 mut writer,
@@ -272,9 +272,9 @@ impl<W: Write> FrameExporter<W> {
     }
 }
 
-/// Adds `batch` to the pending rows, and writes them as one row group once there are at least
-/// `row_group_rows`. The row group is made one chunk per column first, because the Parquet
-/// writer needs the columns' chunks aligned.
+/// Adds `batch` to the pending rows, and writes row groups of exactly `row_group_rows` rows
+/// while there are that many. Each row group is made one chunk per column first, because the
+/// Parquet writer needs the columns' chunks aligned.
 fn add_parquet_rows<W: Write>(
     writer: &mut ParquetBatchedWriter<W>,
     pending: &mut Option<DataFrame>,
@@ -290,14 +290,27 @@ fn add_parquet_rows<W: Write>(
         }
     }
 
-    let full = pending
-        .as_ref()
-        .is_some_and(|rows| rows.height() > 0 && rows.height() >= row_group_rows);
-    if full {
-        if let Some(mut rows) = pending.take() {
-            rows.rechunk_mut();
-            writer.write_batch(&rows)?;
+    while let Some(rows) = pending.take() {
+        if rows.height() < row_group_rows {
+            *pending = (rows.height() > 0).then_some(rows);
+            break;
         }
+        let (mut group, rest) = rows.split_at(row_group_rows as i64);
+        group.rechunk_mut();
+        writer.write_batch(&group)?;
+        *pending = Some(rest);
+    }
+    Ok(())
+}
+
+/// Writes the pending rows, fewer than a full row group, as the last row group.
+fn flush_parquet_rows<W: Write>(
+    writer: &mut ParquetBatchedWriter<W>,
+    pending: &mut Option<DataFrame>,
+) -> PolarsResult<()> {
+    if let Some(mut rows) = pending.take() {
+        rows.rechunk_mut();
+        writer.write_batch(&rows)?;
     }
     Ok(())
 }
@@ -350,9 +363,20 @@ fn export_error(format: ExportFormat, error: PolarsError) -> AnalyticsError {
         PolarsError::IO { error, .. } => {
             AnalyticsError::Write(std::io::Error::new(error.kind(), error.to_string()))
         }
-        other => AnalyticsError::polars(format!("writing the frame as {format:?}"), other),
+        other => {
+            // The Parquet writer reports a failed write as a specification error whose text
+            // ends with the system's message, such as "No space left on device".
+            let text = other.to_string();
+            match text.split_once(PARQUET_IO_ERROR) {
+                Some((_, cause)) => AnalyticsError::Write(std::io::Error::other(cause.to_string())),
+                None => AnalyticsError::polars(format!("writing the frame as {format:?}"), other),
+            }
+        }
     }
 }
+
+/// The words before the system's message in a failed write of the Parquet writer.
+const PARQUET_IO_ERROR: &str = "underlying IO error: ";
 
 #[cfg(test)]
 mod tests {
@@ -399,6 +423,34 @@ mod tests {
         let mut empty = Vec::new();
         assert_eq!(FrameWriter::new(&mut empty).finish().unwrap(), (0, 0));
         assert_eq!(decode_frame(&empty).unwrap().shape(), (0, 0));
+    }
+
+    /// Row groups contain exactly the requested number of rows, whatever the sizes of the
+    /// batches they are joined from, and the rest goes into a last, smaller row group.
+    #[test]
+    fn parquet_row_groups_split_exactly() {
+        let frame = sample_frame();
+        let mut parquet = Vec::new();
+        let mut writer = ParquetWriter::new(&mut parquet)
+            .batched(frame.schema())
+            .unwrap();
+        let mut pending = None;
+        for _ in 0..5 {
+            add_parquet_rows(&mut writer, &mut pending, &frame, 4).unwrap();
+        }
+        flush_parquet_rows(&mut writer, &mut pending).unwrap();
+        writer.finish().unwrap();
+
+        let mut reader = ParquetReader::new(Cursor::new(parquet));
+        let groups: Vec<usize> = reader
+            .get_metadata()
+            .unwrap()
+            .row_groups
+            .iter()
+            .map(|group| group.num_rows())
+            .collect();
+        assert_eq!(groups, [4, 4, 4, 3]);
+        assert_eq!(reader.finish().unwrap().height(), 15);
     }
 
     /// Exporting an IPC file batch by batch gives the same text as exporting the whole frame,

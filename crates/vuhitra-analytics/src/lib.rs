@@ -32,7 +32,7 @@ pub use frame_io::{
 };
 pub use infer::ColumnKind;
 pub use load::{load_frame, ReadInfo};
-pub use options::{Encoding, InputFormat, LoadOptions};
+pub use options::{Encoding, InputFormat, LoadOptions, SentimentOptions};
 pub use polars::prelude::DataFrame;
 pub use profile::{profile_file, profile_file_with, profile_frame};
 pub use progress::{NoProgress, Progress, TerminalProgress};

@@ -30,6 +30,7 @@ use crate::parquet::{self, RowSpan};
 use crate::progress::Progress;
 use crate::scan::{
     latin1_to_utf8, read_field, rewrite_records, scan_csv, Chunk, RowMark, ScanSettings,
+    REWRITE_QUOTE,
 };
 use crate::sniff::{sniff_dialect, Dialect, SNIFF_BYTES};
 use crate::stats::CellSource;
@@ -56,7 +57,7 @@ pub struct ReadInfo {
     pub format: InputFormat,
     /// Delimiter of delimited text, as a string.
     pub delimiter: Option<String>,
-    /// Quote character of delimited text, as a string.
+    /// Quote character of delimited text, as a string, or `none` when fields are not quoted.
     pub quote: Option<String>,
     /// Whether delimited text had a header row.
     pub header: Option<bool>,
@@ -377,9 +378,17 @@ fn plan_csv(
         options.quote,
         options.header,
     );
+    if dialect.quote == Some(dialect.delimiter) {
+        return Err(AnalyticsError::InvalidOption(format!(
+            "{:?} is both the delimiter and the quote character of {}; pass --delimiter or \
+             --quote to tell them apart",
+            char::from(dialect.delimiter),
+            path.display()
+        )));
+    }
     debug!(
         delimiter = %char::from(dialect.delimiter),
-        quote = %char::from(dialect.quote),
+        quote = ?dialect.quote.map(char::from),
         header = dialect.has_header,
         "detected dialect"
     );
@@ -436,7 +445,10 @@ fn plan_csv(
         file_bytes: size,
         format: InputFormat::Csv,
         delimiter: Some(char::from(dialect.delimiter).to_string()),
-        quote: Some(char::from(dialect.quote).to_string()),
+        quote: Some(match dialect.quote {
+            Some(quote) => char::from(quote).to_string(),
+            None => "none".to_string(),
+        }),
         header: Some(dialect.has_header),
         encoding: Some(options.encoding),
         rows_read: scan.rows,
@@ -1004,7 +1016,7 @@ impl LoadPlan {
         };
         // A chunk without quotes is parsed without quoting, which makes Polars' line
         // counting and field splitting cheaper.
-        let first = parse(&bytes, (!chunk.plain).then_some(dialect.quote));
+        let first = parse(&bytes, dialect.quote.filter(|_| !chunk.plain));
         if let Ok(frame) = &first {
             if frame.height() as u64 == chunk.rows {
                 return first.map_err(|error| AnalyticsError::polars("reading a chunk", error));
@@ -1015,7 +1027,7 @@ impl LoadPlan {
         // rows, and starts a quoted field at a quote inside an unquoted field. Polars gets
         // the records again as csv-core read them, one per line, quoted where needed.
         let rewritten = rewrite_records(&bytes, dialect.delimiter, dialect.quote);
-        if let Ok(frame) = parse(&rewritten, Some(dialect.quote)) {
+        if let Ok(frame) = parse(&rewritten, Some(REWRITE_QUOTE)) {
             if frame.height() as u64 == chunk.rows {
                 debug!(
                     start = chunk.start,

@@ -115,8 +115,8 @@ pub struct LoadOptions {
     pub format: Option<InputFormat>,
     /// Field delimiter of delimited text; `None` detects it.
     pub delimiter: Option<u8>,
-    /// Quote character of delimited text; `None` detects it.
-    pub quote: Option<u8>,
+    /// Quote character of delimited text, or no quoting.
+    pub quote: Quoting,
     /// Whether the first row is a header; `None` detects it.
     pub header: Option<bool>,
     /// Text encoding of delimited text.
@@ -139,6 +139,43 @@ pub struct LoadOptions {
     pub top_k: usize,
     /// Delimited files with at least this many bytes are checked by several threads.
     pub parallel_scan_bytes: u64,
+    /// The text columns that get a sentiment summary.
+    pub sentiment: SentimentOptions,
+}
+
+/// The quoting of fields in delimited text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Quoting {
+    /// Detected from the file's first bytes: `'` when fields are wrapped in it and no `"`
+    /// appears, `"` otherwise.
+    #[default]
+    Detect,
+    /// Fields may be wrapped in this character, which is doubled inside them.
+    Char(u8),
+    /// No field is quoted: a quote character is text like any other, and every line break
+    /// ends a record. For files such as tab-separated exports whose texts hold stray quotes.
+    Off,
+}
+
+/// The choice of text columns that get a sentiment summary (VADER scores, as vaderSentiment
+/// 3.3.2 gives them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentimentOptions {
+    /// Text columns whose every value is scored, by name.
+    pub columns: Vec<String>,
+    /// Whether each free-text column not in `columns` gets a summary of a random sample of
+    /// its values ([`crate::stats::sentiment::AUTOMATIC_SAMPLE`] of them, drawn with the
+    /// options' seed).
+    pub automatic: bool,
+}
+
+impl Default for SentimentOptions {
+    fn default() -> Self {
+        Self {
+            columns: Vec::new(),
+            automatic: true,
+        }
+    }
 }
 
 impl Default for LoadOptions {
@@ -146,7 +183,7 @@ impl Default for LoadOptions {
         Self {
             format: None,
             delimiter: None,
-            quote: None,
+            quote: Quoting::Detect,
             header: None,
             encoding: Encoding::Utf8,
             na_values: Vec::new(),
@@ -158,6 +195,7 @@ impl Default for LoadOptions {
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             top_k: 5,
             parallel_scan_bytes: DEFAULT_PARALLEL_SCAN_BYTES,
+            sentiment: SentimentOptions::default(),
         }
     }
 }
@@ -215,9 +253,34 @@ pub fn parse_delimiter(text: &str) -> Result<u8> {
     }
 }
 
+/// Parses a quote option: one ASCII character, or `none` for delimited text whose quote
+/// characters are plain text.
+pub fn parse_quote(text: &str) -> Result<Quoting> {
+    match text {
+        "none" => Ok(Quoting::Off),
+        "\n" | "\r" => Err(AnalyticsError::InvalidOption(
+            "a line break cannot quote values; use for example '\"' or '\'', or none".into(),
+        )),
+        other if other.len() == 1 && other.is_ascii() => Ok(Quoting::Char(other.as_bytes()[0])),
+        other => Err(AnalyticsError::InvalidOption(format!(
+            "quote {other:?} is not one ASCII character; use for example '\"' or '\'', or none \
+             when quotes are part of the text"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quote_option_parsed() {
+        assert_eq!(parse_quote("none").unwrap(), Quoting::Off);
+        assert_eq!(parse_quote("'").unwrap(), Quoting::Char(b'\''));
+        assert!(parse_quote("\n").is_err());
+        assert!(parse_quote("«").is_err());
+        assert!(parse_quote("ab").is_err());
+    }
 
     #[test]
     fn format_from_extension_and_content() {

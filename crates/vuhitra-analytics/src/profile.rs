@@ -7,8 +7,9 @@ use polars::prelude::DataFrame;
 use tracing::debug;
 
 use crate::error::{AnalyticsError, Result};
-use crate::load::{plan, ReadInfo};
-use crate::options::LoadOptions;
+use crate::infer::StorageKind;
+use crate::load::{plan, LoadPlan, ReadInfo};
+use crate::options::{LoadOptions, SentimentOptions};
 use crate::progress::Progress;
 use crate::stats::{CellSource, Profile, Profiler};
 
@@ -34,8 +35,10 @@ pub fn profile_file_with(
     each_chunk: &mut dyn FnMut(&DataFrame),
 ) -> Result<Profile> {
     let started = Instant::now();
-    let plan = plan(path, options, progress)?;
-    let mut profiler = Profiler::new(&plan.columns, options.top_k, plan.rows());
+    let mut plan = plan(path, options, progress)?;
+    check_sentiment_columns(&mut plan, options)?;
+    let mut profiler = Profiler::new(&plan.columns, options.top_k, plan.rows())
+        .with_sentiment(&options.sentiment, options.seed);
     plan.for_each_chunk(progress, |chunk| {
         profiler.ingest(&chunk)?;
         each_chunk(&chunk);
@@ -53,9 +56,56 @@ pub fn profile_file_with(
     Ok(profile)
 }
 
-/// Profiles a frame returned by [`crate::load_frame`] (or decoded from the frame cache).
+/// Checks that every column named for a sentiment summary is a profiled text column. A column
+/// with no values at all gets a warning instead of a summary.
+fn check_sentiment_columns(plan: &mut LoadPlan, options: &LoadOptions) -> Result<()> {
+    for name in &options.sentiment.columns {
+        let Some(column) = plan.columns.iter().find(|column| &column.name == name) else {
+            if let Some(selected) = &options.columns {
+                return Err(AnalyticsError::InvalidOption(format!(
+                    "--sentiment names column {name:?}, which --columns leaves out ({}); add it to --columns",
+                    selected.join(", ")
+                )));
+            }
+            return Err(AnalyticsError::UnknownColumn {
+                path: plan.info.path.clone(),
+                name: name.clone(),
+                available: plan
+                    .columns
+                    .iter()
+                    .map(|column| column.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        let read_as = match column.storage {
+            StorageKind::Text => continue,
+            StorageKind::Empty => {
+                plan.info.warnings.push(format!(
+                    "column {name:?} has no values, so it has no sentiment summary"
+                ));
+                continue;
+            }
+            StorageKind::Integer => "integers",
+            StorageKind::Float => "numbers",
+            StorageKind::Boolean => "booleans",
+            StorageKind::Temporal { .. } => "dates",
+        };
+        return Err(AnalyticsError::Column {
+            name: name.clone(),
+            message: format!(
+                "holds {read_as}, not text, so --sentiment cannot score it; name a text column"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Profiles a frame returned by [`crate::load_frame`] (or decoded from the frame cache), with
+/// the automatic sentiment summary of free-text columns.
 pub fn profile_frame(frame: &DataFrame, read: ReadInfo, top_k: usize) -> Result<Profile> {
-    let mut profiler = Profiler::for_frame(frame, top_k);
+    let mut profiler =
+        Profiler::for_frame(frame, top_k).with_sentiment(&SentimentOptions::default(), 0);
     profiler.ingest(frame)?;
     profiler.finish(read, &FrameCells(frame))
 }

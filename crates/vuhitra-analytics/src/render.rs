@@ -5,6 +5,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use crate::infer::ColumnKind;
+use crate::stats::sentiment::{ScoredText, SentimentStats};
 use crate::stats::{ColumnStats, Profile};
 
 /// Output formats of a profile.
@@ -226,6 +227,78 @@ fn render_tables(profile: &Profile, style: Style) -> String {
             })
             .collect();
         section(&mut out, style, "Dates", &header, rows);
+    }
+
+    let scored: Vec<(&ColumnStats, &SentimentStats)> = profile
+        .columns
+        .iter()
+        .filter_map(|c| Some((c, c.sentiment.as_ref()?)))
+        .collect();
+    if !scored.is_empty() {
+        let header = [
+            "column",
+            "scored",
+            "mean",
+            "std",
+            "positive",
+            "neutral",
+            "negative",
+            "-1 … +1",
+            "most negative",
+            "most positive",
+        ];
+        let rows = scored
+            .iter()
+            .map(|(c, s)| {
+                let share = |part: u64| {
+                    if s.scored == 0 {
+                        "-".to_string()
+                    } else {
+                        format!("{:.1}%", part as f64 * 100.0 / s.scored as f64)
+                    }
+                };
+                let extreme = |value: &Option<ScoredText>| match value {
+                    Some(value) => format!("{:+.4} {}", value.compound, truncate(&value.text, 30)),
+                    None => "-".to_string(),
+                };
+                let scored = if s.sampled {
+                    format!(
+                        "{} of {} (sample)",
+                        group_digits(s.scored),
+                        group_digits(c.count)
+                    )
+                } else {
+                    group_digits(s.scored)
+                };
+                vec![
+                    c.name.clone(),
+                    scored,
+                    s.mean_compound
+                        .map_or("-".into(), |mean| format!("{mean:+.4}")),
+                    s.std_compound.map_or("-".into(), |std| format!("{std:.4}")),
+                    share(s.positive),
+                    share(s.neutral),
+                    share(s.negative),
+                    sparkline(&s.histogram),
+                    extreme(&s.most_negative),
+                    extreme(&s.most_positive),
+                ]
+            })
+            .collect();
+        section(
+            &mut out,
+            style,
+            "Sentiment (VADER compound score)",
+            &header,
+            rows,
+        );
+        if scored.iter().any(|(_, s)| s.sampled) {
+            let note = "A sample is a random one of free-text values; --sentiment COLUMN scores every value.";
+            let _ = match style {
+                Style::Terminal => writeln!(out, "{note}"),
+                Style::Markdown => writeln!(out, "\n{note}"),
+            };
+        }
     }
 
     let strongest = &profile.correlations.strongest;

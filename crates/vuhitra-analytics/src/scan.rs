@@ -23,6 +23,9 @@ use tracing::debug;
 /// block ends.
 const READ_BLOCK: usize = if cfg!(test) { 61 } else { 1 << 20 };
 
+/// The quote of the records [`rewrite_records`] writes.
+pub const REWRITE_QUOTE: u8 = b'"';
+
 /// Bytes between two [`RowMark`]s.
 const MARK_BYTES: u64 = 1 << 20;
 
@@ -329,7 +332,7 @@ impl Segment {
         input: &[u8],
         delimiters: &mut Vec<usize>,
     ) -> (usize, bool) {
-        let plain = memchr::memchr2(settings.dialect.quote, b'\r', input).unwrap_or(input.len());
+        let plain = first_quote_or_cr(settings.dialect.quote, input).unwrap_or(input.len());
         let Some(last_break) = memchr::memrchr(b'\n', &input[..plain]) else {
             return (0, false);
         };
@@ -391,11 +394,7 @@ fn scan_segment(
         last_record_start: start,
         ..Segment::default()
     };
-    let mut reader = ReaderBuilder::new()
-        .delimiter(settings.dialect.delimiter)
-        .quote(settings.dialect.quote)
-        .terminator(Terminator::CRLF)
-        .build();
+    let mut reader = record_reader(settings.dialect.delimiter, settings.dialect.quote);
     let mut validator = Utf8Validator::new(start);
     let mut block = vec![
         0u8;
@@ -473,7 +472,7 @@ fn scan_segment(
             let ended_at_break = consumed > 0 && input[consumed - 1] == b'\n';
             // Records that reach csv-core only because they cross the end of a block keep
             // their chunk plain.
-            if memchr::memchr2(settings.dialect.quote, b'\r', &input[..consumed]).is_some() {
+            if first_quote_or_cr(settings.dialect.quote, &input[..consumed]).is_some() {
                 position.chunk_plain = false;
             }
             input = &input[consumed..];
@@ -545,8 +544,10 @@ fn check_unclosed_quote(
         }
     })?;
     let ends_with_break = matches!(tail.last(), Some(b'\n' | b'\r'));
-    let quote = settings.dialect.quote;
-    let quotes = tail.iter().filter(|&&byte| byte == quote).count();
+    let quotes = match settings.dialect.quote {
+        Some(quote) => tail.iter().filter(|&&byte| byte == quote).count(),
+        None => 0,
+    };
     if ends_with_break || quotes % 2 == 1 {
         let line = line_of(file, segment.last_record_start).unwrap_or(0);
         return Err(AnalyticsError::UnclosedQuote {
@@ -648,11 +649,7 @@ pub fn read_field(
     let mut file = File::open(path).map_err(io_error)?;
     file.seek(SeekFrom::Start(mark.offset)).map_err(io_error)?;
 
-    let mut reader = ReaderBuilder::new()
-        .delimiter(dialect.delimiter)
-        .quote(dialect.quote)
-        .terminator(Terminator::CRLF)
-        .build();
+    let mut reader = record_reader(dialect.delimiter, dialect.quote);
     let mut block = vec![0u8; 1 << 16];
     let mut output = vec![0u8; 1 << 12];
     let mut ends = vec![0usize; 64];
@@ -703,15 +700,11 @@ pub fn read_field(
 pub fn for_each_record(
     data: &[u8],
     delimiter: u8,
-    quote: u8,
+    quote: Option<u8>,
     complete: bool,
     mut visit: impl FnMut(&mut dyn Iterator<Item = &[u8]>) -> ControlFlow<()>,
 ) {
-    let mut reader = ReaderBuilder::new()
-        .delimiter(delimiter)
-        .quote(quote)
-        .terminator(Terminator::CRLF)
-        .build();
+    let mut reader = record_reader(delimiter, quote);
     let mut output = vec![0u8; (data.len() + 16).min(1 << 16)];
     let mut ends = vec![0usize; 256];
     let (mut out_len, mut ends_len) = (0usize, 0usize);
@@ -742,14 +735,38 @@ pub fn for_each_record(
     }
 }
 
-/// Writes the records of `data` as csv-core reads them, one per line ended by `\n`, for a
-/// reader that disagrees with csv-core on blank lines (skipped here) or on a quote inside an
-/// unquoted field (kept as text here). A field is quoted, with inner quotes doubled, only
-/// when it contains the delimiter, the quote or a line break, and empty fields stay empty.
-pub fn rewrite_records(data: &[u8], delimiter: u8, quote: u8) -> Vec<u8> {
+/// Builds a csv-core reader of records split at `delimiter`, with fields quoted by `quote`
+/// (none when it is `None`), ended by `\n`, `\r` or `\r\n`.
+fn record_reader(delimiter: u8, quote: Option<u8>) -> csv_core::Reader {
+    ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quote(quote.unwrap_or(b'"'))
+        .quoting(quote.is_some())
+        .terminator(Terminator::CRLF)
+        .build()
+}
+
+/// The position of the first quote character or `\r` in `input`: the bytes that a plain line,
+/// split without csv-core, must not hold.
+fn first_quote_or_cr(quote: Option<u8>, input: &[u8]) -> Option<usize> {
+    match quote {
+        Some(quote) => memchr::memchr2(quote, b'\r', input),
+        None => memchr::memchr(b'\r', input),
+    }
+}
+
+/// Writes the records of `data` as csv-core reads them (with fields quoted by `read_quote`,
+/// or not quoted), one per line ended by `\n`. This is for a reader that disagrees with
+/// csv-core on blank lines (skipped here) or on a quote inside an unquoted field (kept as text
+/// here).
+/// The records are written with `"` as the quote: a field is quoted, with inner quotes
+/// doubled, only when it contains the delimiter, a `"` or a line break, and empty fields stay
+/// empty.
+pub fn rewrite_records(data: &[u8], delimiter: u8, read_quote: Option<u8>) -> Vec<u8> {
+    let quote = REWRITE_QUOTE;
     let special = |&byte: &u8| byte == delimiter || byte == quote || byte == b'\n' || byte == b'\r';
     let mut rewritten = Vec::with_capacity(data.len() + data.len() / 8);
-    for_each_record(data, delimiter, quote, true, |fields| {
+    for_each_record(data, delimiter, read_quote, true, |fields| {
         for (index, field) in fields.enumerate() {
             if index > 0 {
                 rewritten.push(delimiter);
@@ -1027,7 +1044,7 @@ mod tests {
         ScanSettings {
             dialect: Dialect {
                 delimiter: b',',
-                quote: b'"',
+                quote: Some(b'"'),
                 has_header: true,
             },
             encoding: Encoding::Utf8,

@@ -4,6 +4,7 @@
 use std::ops::ControlFlow;
 
 use crate::infer::{ColumnShape, StorageKind};
+use crate::options::Quoting;
 use crate::scan::for_each_record;
 
 /// Bytes read from the start of a file to detect its dialect.
@@ -17,8 +18,8 @@ const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
 pub struct Dialect {
     /// Field delimiter.
     pub delimiter: u8,
-    /// Quote character.
-    pub quote: u8,
+    /// Quote character; `None` when fields are not quoted.
+    pub quote: Option<u8>,
     /// Whether the first row names the columns.
     pub has_header: bool,
 }
@@ -31,7 +32,7 @@ const SAMPLE_RECORDS: usize = 500;
 pub fn sample_records(
     sample: &[u8],
     delimiter: u8,
-    quote: u8,
+    quote: Option<u8>,
     complete: bool,
 ) -> Vec<Vec<Vec<u8>>> {
     let mut records = Vec::new();
@@ -55,10 +56,14 @@ pub fn sniff_dialect(
     complete: bool,
     extension_hint: Option<&str>,
     delimiter: Option<u8>,
-    quote: Option<u8>,
+    quote: Quoting,
     header: Option<bool>,
 ) -> Dialect {
-    let quote = quote.unwrap_or_else(|| sniff_quote(sample));
+    let quote = match quote {
+        Quoting::Detect => Some(sniff_quote(sample)),
+        Quoting::Char(quote) => Some(quote),
+        Quoting::Off => None,
+    };
     let delimiter = delimiter.unwrap_or_else(|| {
         if matches!(extension_hint, Some("tsv" | "tab")) {
             b'\t'
@@ -79,7 +84,7 @@ pub fn sniff_dialect(
 
 /// Picks the candidate delimiter whose records most consistently have the same number of
 /// fields, preferring more fields, then the order of [`CANDIDATE_DELIMITERS`].
-fn sniff_delimiter(sample: &[u8], quote: u8, complete: bool) -> u8 {
+fn sniff_delimiter(sample: &[u8], quote: Option<u8>, complete: bool) -> u8 {
     let mut best = (b',', 0.0f64, 1usize);
     for delimiter in CANDIDATE_DELIMITERS {
         let records = sample_records(sample, delimiter, quote, complete);
@@ -176,7 +181,7 @@ mod tests {
     use super::*;
 
     fn sniff(text: &str) -> Dialect {
-        sniff_dialect(text.as_bytes(), true, None, None, None, None)
+        sniff_dialect(text.as_bytes(), true, None, None, Quoting::Detect, None)
     }
 
     #[test]
@@ -203,11 +208,11 @@ mod tests {
     fn quoted_delimiters_ignored() {
         let dialect = sniff("name,note\n\"a;b\",\"c;d\"\n\"e;f\",g\n");
         assert_eq!(dialect.delimiter, b',');
-        assert_eq!(dialect.quote, b'"');
+        assert_eq!(dialect.quote, Some(b'"'));
     }
 
     #[test]
     fn single_quote_detected() {
-        assert_eq!(sniff("a,b\n'x,y',1\n'z',2\n").quote, b'\'');
+        assert_eq!(sniff("a,b\n'x,y',1\n'z',2\n").quote, Some(b'\''));
     }
 }

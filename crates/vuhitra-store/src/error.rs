@@ -111,7 +111,7 @@ pub enum StoreError {
     },
 
     /// Stored data that cannot be decoded or fails its checksum.
-    #[error("stored entry {location} is corrupt: {detail}; delete it (vuhitra data drop KEY) and store it again")]
+    #[error("stored entry {location} is corrupt: {detail}; delete it and store it again")]
     Corrupt {
         /// The entry's location: a file path or a Redis key.
         location: String,

@@ -318,3 +318,133 @@ fn shared_weather_profiled() {
     assert_eq!(column(&json, "wind_gust")["missing"], 20778);
     assert_eq!(column(&json, "time_hour")["dtype"], "datetime");
 }
+
+const REVIEWS: &str = "id,stars,review,channel\n\
+1,5,The soup was really good!,web\n\
+2,1,Terrible service and cold food.,web\n\
+3,3,\"We ate, we paid, we left.\",phone\n\
+4,5,I love this place :),web\n\
+5,1,,phone\n\
+6,2,Not great.,web\n";
+
+#[test]
+fn sentiment_summary_of_named_and_free_text_columns() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/reviews.csv", REVIEWS);
+    let path = file.to_str().unwrap();
+
+    // Free text gets a summary without asking; it scores all five texts, since they are
+    // fewer than the sample's size.
+    let json = json_of(&analyze(&sandbox, &[path, "--format", "json"]));
+    let review = column(&json, "review");
+    assert_eq!(review["dtype"], "text");
+    let sentiment = &review["sentiment"];
+    assert_eq!(sentiment["scored"], 5);
+    assert_eq!(sentiment["sampled"], false);
+    assert_eq!(sentiment["positive"], 2);
+    assert_eq!(sentiment["negative"], 2);
+    assert_eq!(sentiment["neutral"], 1);
+    assert_eq!(sentiment["most_positive"]["row"], 3);
+    assert_eq!(sentiment["most_positive"]["text"], "I love this place :)");
+    assert_eq!(sentiment["most_negative"]["text"], "Not great.");
+    assert_eq!(sentiment["most_negative"]["compound"], -0.5096);
+    let histogram = sentiment["histogram"].as_array().unwrap();
+    assert_eq!(histogram.len(), 20);
+    assert_eq!(
+        histogram.iter().map(|c| c.as_u64().unwrap()).sum::<u64>(),
+        5
+    );
+    // Categories and numbers get none.
+    assert!(column(&json, "channel")["sentiment"].is_null());
+    assert!(column(&json, "stars")["sentiment"].is_null());
+
+    // --sentiment scores a categorical column too; --no-sentiment drops the others.
+    let json = json_of(&analyze(
+        &sandbox,
+        &[
+            path,
+            "--format",
+            "json",
+            "--sentiment",
+            "channel",
+            "--no-sentiment",
+        ],
+    ));
+    assert_eq!(column(&json, "channel")["sentiment"]["scored"], 6);
+    assert!(column(&json, "review")["sentiment"].is_null());
+
+    // The terminal report has a section for it.
+    let output = analyze(&sandbox, &[path]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("Sentiment (VADER compound score)"), "{text}");
+    assert!(text.contains("I love this place :)"), "{text}");
+}
+
+#[test]
+fn sentiment_of_unknown_or_number_column_fails() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/reviews.csv", REVIEWS);
+    let path = file.to_str().unwrap();
+
+    let output = analyze(&sandbox, &[path, "--sentiment", "comment"]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(errors.contains("column \"comment\" not found"), "{errors}");
+    assert!(errors.contains("id, stars, review, channel"), "{errors}");
+
+    let output = analyze(&sandbox, &[path, "--sentiment", "stars"]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        errors.contains("\"stars\" holds integers, not text"),
+        "{errors}"
+    );
+
+    let output = analyze(
+        &sandbox,
+        &[path, "--columns", "id", "--sentiment", "review"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(errors.contains("which --columns leaves out"), "{errors}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn quote_none_keeps_quotes_as_text() {
+    let sandbox = Sandbox::new();
+    // The second text opens a quote it never closes; with quoting it would swallow the
+    // line after it.
+    let file = sandbox.write(
+        "work/notes.tsv",
+        "id\tnote\n1\tfine\n2\t\"  odd start\n3\tlast \"one\"\n",
+    );
+    let path = file.to_str().unwrap();
+    let json = json_of(&analyze(
+        &sandbox,
+        &[path, "--format", "json", "--quote", "none"],
+    ));
+    assert_eq!(json["rows"], 3);
+    assert_eq!(json["read"]["quote"], "none");
+    let notes: Vec<&str> = column(&json, "note")["top_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["value"].as_str().unwrap())
+        .collect();
+    assert!(notes.contains(&"\"  odd start"), "{notes:?}");
+    assert!(notes.contains(&"last \"one\""), "{notes:?}");
+
+    let output = analyze(&sandbox, &[path, "--quote", "«"]);
+    assert_eq!(output.status.code(), Some(2));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(errors.contains("not one ASCII character"), "{errors}");
+
+    let output = analyze(&sandbox, &[path, "--quote", "\t"]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        errors.contains("both the delimiter and the quote"),
+        "{errors}"
+    );
+}

@@ -798,7 +798,63 @@ fn full_output_is_not_damaged_frame() {
         assert_eq!(output.status.code(), Some(1), "{format}: {stderr}");
         assert!(stderr.contains("No space left"), "{format}: {stderr}");
         assert!(!stderr.contains("drop it"), "{format}: {stderr}");
+        assert!(
+            !stderr.contains("out of specification"),
+            "{format}: {stderr}"
+        );
     }
+}
+
+/// `--output` naming a named pipe writes into the pipe, which stays a pipe: renaming a
+/// temporary file over it, as for a plain file, would replace it.
+#[cfg(unix)]
+#[test]
+fn output_to_named_pipe_keeps_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+
+    let sandbox = Sandbox::new();
+    write_sales(&sandbox);
+    assert_success(
+        &run(
+            &sandbox,
+            &[],
+            &["analyze", "sales.csv", "--cache-key", "sales"],
+        ),
+        "analyze",
+    );
+    let pipe = sandbox.work_dir().join("frame.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo failed");
+
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
+    };
+    let output = run(
+        &sandbox,
+        &[],
+        &[
+            "data",
+            "get",
+            "sales",
+            "--format",
+            "csv",
+            "--output",
+            "frame.pipe",
+        ],
+    );
+    assert_success(&output, "data get into a pipe");
+    let received = reader.join().unwrap();
+    assert!(
+        received.starts_with("region,units,price,shipped\n"),
+        "{received}"
+    );
+    assert_eq!(received.lines().count(), 5, "{received}");
+    let file_type = std::fs::symlink_metadata(&pipe).unwrap().file_type();
+    assert!(file_type.is_fifo(), "the pipe was replaced: {file_type:?}");
 }
 
 /// Interrupting `analyze --cache-key` removes its temporary files (the staging file, and the

@@ -4,6 +4,7 @@
 pub mod correlation;
 pub mod counts;
 pub mod numeric;
+pub mod sentiment;
 pub mod summation;
 pub mod temporal;
 pub mod text;
@@ -17,8 +18,10 @@ use crate::datetime::format_span;
 use crate::error::{AnalyticsError, Result};
 use crate::infer::{text_kind, ColumnKind, StorageKind};
 use crate::load::{ColumnPlan, ReadInfo};
+use crate::options::SentimentOptions;
 use correlation::{correlations, CorrelationInput, CorrelationMatrix, ValueOrder};
 use numeric::{NumericColumn, SortedNumbers};
+use sentiment::{SentimentMode, SentimentStats, AUTOMATIC_SAMPLE};
 use temporal::{BooleanColumn, TemporalColumn};
 use text::TextColumn;
 
@@ -155,6 +158,9 @@ pub struct ColumnStats {
     pub span_seconds: Option<f64>,
     /// Counts of values in equal-width bins between min and max.
     pub histogram: Option<Vec<u64>>,
+    /// VADER sentiment of the values: every value of a column named by `--sentiment`, or a
+    /// random sample of a free-text column's values.
+    pub sentiment: Option<SentimentStats>,
 }
 
 fn number<S: Serializer>(
@@ -209,6 +215,7 @@ impl ColumnStats {
             span: None,
             span_seconds: None,
             histogram: None,
+            sentiment: None,
         }
     }
 }
@@ -271,6 +278,28 @@ impl Profiler {
             rows: 0,
             top_k: top_k.max(1),
         }
+    }
+
+    /// Scores the sentiment of text columns as `options` asks: every value of the columns it
+    /// names, and a sample (drawn with `seed`) of the others, reported for free-text columns.
+    pub fn with_sentiment(mut self, options: &SentimentOptions, seed: u64) -> Self {
+        for (accumulator, name) in self.accumulators.iter_mut().zip(&self.names) {
+            let Accumulator::Text(column) = accumulator else {
+                continue;
+            };
+            let mode = if options.columns.contains(name) {
+                SentimentMode::Every
+            } else if options.automatic {
+                SentimentMode::Sample {
+                    size: AUTOMATIC_SAMPLE,
+                    seed,
+                }
+            } else {
+                continue;
+            };
+            *column = std::mem::take(column).with_sentiment(mode);
+        }
+        self
     }
 
     /// Creates a profiler for a frame that is already typed (as [`crate::load_frame`]
@@ -556,6 +585,7 @@ fn column_stats(
         Accumulator::Text(column) => {
             let stats = column.finish(position, cells)?;
             let mut result = ColumnStats::empty(name, text_kind(stats.unique, stats.count));
+            result.sentiment = stats.sentiment;
             result.count = stats.count;
             result.missing = stats.missing;
             result.unique = stats.unique;

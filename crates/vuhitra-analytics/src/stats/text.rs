@@ -11,8 +11,10 @@
 use polars::prelude::*;
 
 use crate::error::{AnalyticsError, Result};
+use crate::infer::{text_kind, ColumnKind};
 use crate::stats::counts::{Added, Hash128, PrehashedMap, ValueCounts};
 use crate::stats::numeric::MISSING_HASH;
+use crate::stats::sentiment::{SentimentColumn, SentimentMode, SentimentStats};
 use crate::stats::CellSource;
 
 /// Accumulates a text column.
@@ -27,6 +29,7 @@ pub struct TextColumn {
     length_max: u64,
     length_sum: u64,
     bytes: u64,
+    sentiment: Option<Box<SentimentColumn>>,
 }
 
 /// Statistics of a text column.
@@ -41,6 +44,8 @@ pub struct TextStats {
     pub length: Option<(u64, f64, u64)>,
     /// Total UTF-8 bytes of the non-missing values.
     pub bytes: u64,
+    /// The sentiment of the values, when the column is scored.
+    pub sentiment: Option<SentimentStats>,
 }
 
 impl TextColumn {
@@ -54,12 +59,24 @@ impl TextColumn {
         }
     }
 
+    /// Also scores the sentiment of the values `mode` chooses.
+    pub fn with_sentiment(mut self, mode: SentimentMode) -> Self {
+        self.sentiment = Some(Box::new(SentimentColumn::new(mode)));
+        self
+    }
+
+    /// Returns the mode of the column's sentiment scoring, or `None` when it is not scored.
+    pub fn sentiment_mode(&self) -> Option<SentimentMode> {
+        self.sentiment.as_ref().map(|sentiment| sentiment.mode())
+    }
+
     /// Appends a chunk of the column and returns one hash per row. Empty strings are missing.
     pub fn ingest(&mut self, series: &Series) -> Result<Vec<u64>> {
         let values = series
             .str()
             .map_err(|error| AnalyticsError::polars("reading text", error))?;
         let mut hashes = Vec::with_capacity(values.len());
+        let mut scored = Vec::new();
         for value in values.iter() {
             let row = self.rows;
             self.rows += 1;
@@ -71,6 +88,9 @@ impl TextColumn {
 
             let hash = Hash128::of(text.as_bytes());
             hashes.push(hash.low);
+            if self.sentiment.is_some() {
+                scored.push((row, text, hash));
+            }
             // The first `top_k` distinct values are all counted before a spill.
             let keep = match self.counts.add(hash, row) {
                 Added::Counted { count, is_new } => {
@@ -91,6 +111,9 @@ impl TextColumn {
             self.length_max = self.length_max.max(length);
             self.length_sum += length;
             self.bytes += text.len() as u64;
+        }
+        if let Some(sentiment) = &mut self.sentiment {
+            sentiment.add(&scored);
         }
         Ok(hashes)
     }
@@ -129,13 +152,26 @@ impl TextColumn {
         let length = self
             .length_min
             .map(|min| (min, self.length_sum as f64 / count as f64, self.length_max));
+        // A sample is drawn from every text column, because whether a column is free text is
+        // only known now, but it is summarised for free text alone.
+        let unique = self.counts.unique();
+        let sentiment = match &self.sentiment {
+            Some(sentiment)
+                if sentiment.mode() == SentimentMode::Every
+                    || text_kind(unique, count) == ColumnKind::Text =>
+            {
+                Some(sentiment.finish(column, cells)?)
+            }
+            _ => None,
+        };
         Ok(TextStats {
             count,
             missing: self.missing,
-            unique: self.counts.unique(),
+            unique,
             top,
             length,
             bytes: self.bytes,
+            sentiment,
         })
     }
 }

@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use vuhitra_analytics::options::{parse_delimiter, DEFAULT_CHUNK_BYTES};
+use vuhitra_analytics::options::{parse_delimiter, parse_quote, DEFAULT_CHUNK_BYTES};
 use vuhitra_analytics::{
     profile_file, render, AnalyticsError, Encoding, InputFormat, LoadOptions, NoProgress, Profile,
-    Progress, ReportFormat, TerminalProgress,
+    Progress, ReportFormat, SentimentOptions, TerminalProgress,
 };
 
 use crate::context::Context;
@@ -18,12 +18,15 @@ use crate::error::{CliError, CliResult};
 /// objects) and NDJSON. Statistics follow pandas' definitions: `unique` counts distinct
 /// non-missing values, `std` is the sample standard deviation, quartiles interpolate
 /// linearly. Only empty fields are missing unless --na-values lists more markers, so `NA`
-/// stays text by default. Files are read in chunks, so files larger than memory work.
+/// stays text by default. Free-text columns get a VADER sentiment summary of a sample of their
+/// values, and columns named by --sentiment one of all their values. Files are read in
+/// chunks, so files larger than memory work.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     vuhitra analyze sales.csv\n  \
     vuhitra analyze weather.csv --na-values NA --format json\n  \
     vuhitra analyze big.csv --columns price,qty --sample 100000 --seed 7\n  \
+    vuhitra analyze reviews.csv --sentiment review --format json\n  \
     vuhitra analyze export.txt --delimiter ';' --encoding latin-1 --no-header")]
 pub struct Args {
     /// The file to profile.
@@ -40,6 +43,11 @@ pub struct Args {
     /// Field delimiter of delimited text: one character, or `tab`. Detected when omitted.
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
+
+    /// Quote character of delimited text: one character, or `none` when quotes are part of
+    /// the text (as in many tab-separated exports). Detected when omitted.
+    #[arg(long, value_name = "CHAR")]
+    pub quote: Option<String>,
 
     /// The first row is data, not column names (columns are named column_1, column_2, ...).
     #[arg(long)]
@@ -62,7 +70,8 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub sample: Option<u64>,
 
-    /// Seed of --sample; the same seed picks the same rows.
+    /// Seed of --sample and of the sentiment sample of free-text columns; the same seed picks
+    /// the same rows.
     #[arg(long, value_name = "SEED", default_value_t = 0)]
     pub seed: u64,
 
@@ -73,6 +82,16 @@ pub struct Args {
     /// Number of most frequent values listed per text, date and boolean column.
     #[arg(long, value_name = "K", default_value_t = 5)]
     pub top_k: usize,
+
+    /// Score every value of these text columns with VADER (the scores of vaderSentiment
+    /// 3.3.2), comma-separated. Without it, each free-text column gets a summary of a random
+    /// sample of 10,000 of its values.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub sentiment: Vec<String>,
+
+    /// Score no sentiment besides the columns --sentiment names.
+    #[arg(long)]
+    pub no_sentiment: bool,
 
     /// Read the file even if it is larger than MAX_UPLOADED_FILE_SIZE.
     #[arg(long)]
@@ -178,6 +197,13 @@ fn load_options(args: &Args, context: &Context) -> CliResult<LoadOptions> {
         .map(parse_delimiter)
         .transpose()
         .map_err(|error| CliError::usage(error.to_string()))?;
+    let quote = args
+        .quote
+        .as_deref()
+        .map(parse_quote)
+        .transpose()
+        .map_err(|error| CliError::usage(error.to_string()))?
+        .unwrap_or_default();
     if args.sample == Some(0) {
         return Err(CliError::usage("--sample must be at least 1"));
     }
@@ -197,7 +223,7 @@ fn load_options(args: &Args, context: &Context) -> CliResult<LoadOptions> {
             InputFormatArg::Ndjson => InputFormat::Ndjson,
         }),
         delimiter,
-        quote: None,
+        quote,
         header: args.no_header.then_some(false),
         encoding: match args.encoding {
             EncodingArg::Utf8 => Encoding::Utf8,
@@ -211,6 +237,10 @@ fn load_options(args: &Args, context: &Context) -> CliResult<LoadOptions> {
         max_file_size: (!args.force).then_some(limit),
         chunk_bytes: args.chunk_bytes,
         top_k: args.top_k,
+        sentiment: SentimentOptions {
+            columns: args.sentiment.clone(),
+            automatic: !args.no_sentiment,
+        },
         ..LoadOptions::default()
     }
     .with_na_values(&args.na_values))

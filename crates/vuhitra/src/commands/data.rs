@@ -555,7 +555,9 @@ fn ttl(args: &TtlArgs, context: &Context) -> CliResult {
 }
 
 /// Writes a file through `write` into a temporary file beside `path`, then renames it
-/// over `path`, so an existing file is replaced only by a complete one.
+/// over `path`, so an existing file is replaced only by a complete one. A path that exists and
+/// is neither a file nor a folder, such as a device or a named pipe, is written directly,
+/// because renaming over it would replace it with a plain file.
 fn write_file_atomically(
     path: &Path,
     key: &Key,
@@ -574,6 +576,18 @@ fn write_file_atomically(
             .with_source(error)
             .with_hint("check that the directory exists and is writable, and its free space")
     };
+
+    let special =
+        fs::metadata(path).is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir());
+    if special {
+        tracing::debug!(path = %path.display(), "writing to a device or pipe directly");
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|error| cannot_write(&error))?;
+        write(&mut file).map_err(|error| export_error(error, key, Some(path)))?;
+        return file.flush().map_err(|error| cannot_write(&error));
+    }
 
     let _interrupt = interrupt::remove_on_interrupt(&temp);
     let written = fs::File::create(&temp)
