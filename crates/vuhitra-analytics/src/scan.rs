@@ -659,6 +659,12 @@ pub fn read_field(
         let filled = read_up_to(&mut file, &mut block).map_err(io_error)?;
         let mut input = &block[..filled];
         loop {
+            // csv-core reads an empty input as the end of the data, so a block used up at a
+            // record's end is followed by the next block, and only the file's end is passed
+            // as an empty input.
+            if input.is_empty() && filled > 0 {
+                break;
+            }
             let (result, consumed, written, ended) =
                 reader.read_record(input, &mut output[out_len..], &mut ends[ends_len..]);
             input = &input[consumed..];
@@ -1038,6 +1044,27 @@ mod tests {
         let mut validator = Utf8Validator::new(10);
         validator.feed(b"a\xe2\x82").unwrap();
         assert_eq!(validator.finish(), Err(11));
+    }
+
+    /// A record that starts exactly at the end of a block read from the mark is read again
+    /// like any other: csv-core must not be handed the used-up block as the end of the data.
+    #[test]
+    fn field_read_again_across_block_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blocks.csv");
+        // 64-byte rows, so row 1024 starts 65,536 bytes after the first row.
+        let mut text = String::from("id,text\n");
+        for row in 0..3000 {
+            text.push_str(&format!("{row:06},{:<56}\n", format!("value {row}")));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let dialect = settings(&[]).dialect;
+        let mark = RowMark { offset: 8, row: 0 };
+
+        for row in [0, 1023, 1024, 1025, 2048, 2999] {
+            let field = read_field(&path, dialect, Encoding::Utf8, mark, row, 1).unwrap();
+            assert_eq!(field.trim_end(), format!("value {row}"));
+        }
     }
 
     fn settings(na_values: &[String]) -> ScanSettings<'_> {
