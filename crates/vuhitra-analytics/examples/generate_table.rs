@@ -9,6 +9,8 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
+use vuhitra_analytics::random::SplitMix64;
+
 const WORDS: [&str; 64] = [
     "data", "model", "local", "quick", "report", "value", "table", "column", "river", "stone",
     "light", "green", "market", "order", "price", "stock", "early", "late", "north", "south",
@@ -24,26 +26,6 @@ const CATEGORIES: [&str; 12] = [
     "home", "travel",
 ];
 
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, limit: u64) -> u64 {
-        self.next() % limit
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 fn main() -> std::io::Result<()> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     if arguments.len() < 2 {
@@ -55,7 +37,7 @@ fn main() -> std::io::Result<()> {
         .get(2)
         .map(|seed| seed.parse().expect("SEED must be a whole number"))
         .unwrap_or(42);
-    let mut rng = SplitMix64(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut out = BufWriter::with_capacity(1 << 20, File::create(&arguments[1])?);
 
     writeln!(

@@ -21,6 +21,7 @@ pub mod options;
 pub mod parquet;
 pub mod profile;
 pub mod progress;
+pub mod random;
 pub mod render;
 pub mod scan;
 pub mod sniff;

@@ -28,6 +28,7 @@ use crate::ndjson::{self, JsonKind, LineChunk, RowLayout};
 use crate::options::{Encoding, InputFormat, LoadOptions};
 use crate::parquet::{self, RowSpan};
 use crate::progress::Progress;
+use crate::random::SplitMix64;
 use crate::scan::{
     latin1_to_utf8, read_field, rewrite_records, scan_csv, Chunk, RowMark, ScanSettings,
     REWRITE_QUOTE,
@@ -1314,17 +1315,10 @@ fn convert_column(series: &Series, plan: &ColumnPlan, na_values: &[String]) -> R
 /// Picks `size` distinct row numbers below `rows`, sorted, with Floyd's algorithm and a seeded
 /// SplitMix64 generator. The same seed gives the same rows on every platform.
 pub fn sample_rows(rows: u64, size: u64, seed: u64) -> Vec<u64> {
-    let mut state = seed;
-    let mut next = move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut random = SplitMix64::new(seed);
     let mut chosen = hashbrown::HashSet::with_capacity(size as usize);
     for upper in (rows - size)..rows {
-        let candidate = next() % (upper + 1);
+        let candidate = random.below(upper + 1);
         if !chosen.insert(candidate) {
             chosen.insert(upper);
         }

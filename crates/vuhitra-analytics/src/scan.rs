@@ -1129,14 +1129,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mixed.csv");
         let na_values = vec!["NA".to_string()];
-        let mut state = 7u64;
-        let mut next = |limit: u64| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) % limit
-        };
+        let mut random = crate::random::SplitMix64::new(7);
+        let mut next = |limit: u64| random.below(limit);
 
         for case in 0..400 {
             let mut text = String::from("a,b,c\n");

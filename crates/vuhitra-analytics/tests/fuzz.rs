@@ -4,27 +4,12 @@
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use vuhitra_analytics::random::SplitMix64;
 use vuhitra_analytics::{load_frame, profile_file, Encoding, LoadOptions, NoProgress};
 
 const ALPHABET: &[u8] = b",,,;\t\"\"'\n\n\r 0123456789.-+eEinfaNT abcxyz\xff\xc3\xa9\xe2\x82";
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, limit: u64) -> u64 {
-        self.next() % limit
-    }
-}
-
-fn garbled_csv(rng: &mut Rng) -> Vec<u8> {
+fn garbled_csv(rng: &mut SplitMix64) -> Vec<u8> {
     let mut bytes = Vec::new();
     if rng.below(2) == 0 {
         bytes.extend_from_slice(b"a,b,c\n");
@@ -65,7 +50,7 @@ fn options_for(case: u64) -> LoadOptions {
 #[test]
 fn garbage_never_panics() {
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = Rng(7);
+    let mut rng = SplitMix64::new(7);
     let extensions = ["csv", "tsv", "json", "ndjson", "parquet", "dat"];
     for case in 0..1500u64 {
         let bytes = garbled_csv(&mut rng);

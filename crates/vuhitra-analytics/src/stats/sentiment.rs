@@ -21,6 +21,7 @@ use serde::Serialize;
 use vuhitra_nlp::vader::{Polarity, Sentiment, SentimentAnalyzer};
 
 use crate::error::Result;
+use crate::random::SplitMix64;
 use crate::stats::counts::{Hash128, PrehashedMap};
 use crate::stats::CellSource;
 
@@ -422,7 +423,7 @@ impl Reservoir {
     fn new(seed: u64) -> Self {
         Self {
             drawn: Vec::new(),
-            random: SplitMix64(seed ^ 0x5EED_5EA7_1AE5_0000),
+            random: SplitMix64::new(seed ^ 0x5EED_5EA7_1AE5_0000),
             weight: 1.0,
             next: 0,
         }
@@ -434,7 +435,7 @@ impl Reservoir {
         if index < size as u64 {
             if index + 1 == size as u64 {
                 // Full from the next value on: draw the first skip.
-                self.weight = (self.random.unit().ln() / size as f64).exp();
+                self.weight = (self.random.open_unit().ln() / size as f64).exp();
                 self.next = index + 1 + self.skip();
             }
             // Grow by doubling, but never past the sample's size.
@@ -447,14 +448,14 @@ impl Reservoir {
         if index != self.next {
             return None;
         }
-        let slot = (self.random.next() % size as u64) as usize;
-        self.weight *= (self.random.unit().ln() / size as f64).exp();
+        let slot = self.random.below(size as u64) as usize;
+        self.weight *= (self.random.open_unit().ln() / size as f64).exp();
         self.next = index + 1 + self.skip();
         Some(slot)
     }
 
     fn skip(&mut self) -> u64 {
-        let skip = (self.random.unit().ln() / (-self.weight).ln_1p()).floor();
+        let skip = (self.random.open_unit().ln() / (-self.weight).ln_1p()).floor();
         // The float-to-integer cast saturates, so a huge skip means "never again".
         skip as u64
     }
@@ -465,25 +466,6 @@ impl Reservoir {
         } else {
             self.drawn[slot] = (row, scores);
         }
-    }
-}
-
-/// Steele, Lea and Flood's SplitMix64 generator: small, fast, and good enough for sampling.
-#[derive(Debug, Clone)]
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Draws a uniform number strictly between 0 and 1.
-    fn unit(&mut self) -> f64 {
-        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
 }
 
