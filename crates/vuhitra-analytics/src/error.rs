@@ -67,7 +67,7 @@ pub enum AnalyticsError {
     /// row's).
     #[error(
         "{path} has rows with a different number of fields than the {} ({expected}): {}{}; \
-         fix the rows or check the delimiter (--delimiter)",
+         fix the rows, or check the delimiter (--delimiter) and the quote character (--quote)",
         if *.header { "header" } else { "first row" },
         format_ragged(.rows),
         if *.more > 0 { format!(" and {} more", .more) } else { String::new() }
@@ -88,7 +88,8 @@ pub enum AnalyticsError {
     /// A quoted field is still open at the end of the file.
     #[error(
         "{path}: a quoted field that starts on line {line} is never closed; \
-         check the quote characters in that row"
+         check the quote characters in that row, or pass --quote none if quotes are part of \
+         the text"
     )]
     UnclosedQuote {
         /// File that failed.

@@ -25,12 +25,12 @@ use crate::error::{AnalyticsError, Result};
 use crate::infer::{parse_boolean, ColumnShape, StorageKind};
 use crate::json_array;
 use crate::ndjson::{self, JsonKind, LineChunk, RowLayout};
-use crate::options::{Encoding, InputFormat, LoadOptions};
+use crate::options::{Encoding, InputFormat, LoadOptions, Quoting};
 use crate::parquet::{self, RowSpan};
 use crate::progress::Progress;
 use crate::random::SplitMix64;
 use crate::scan::{
-    latin1_to_utf8, read_field, rewrite_records, scan_csv, Chunk, RowMark, ScanSettings,
+    latin1_to_utf8, read_record, rewrite_records, scan_csv, Chunk, RowMark, ScanSettings,
     REWRITE_QUOTE,
 };
 use crate::sniff::{sniff_dialect, Dialect, SNIFF_BYTES};
@@ -112,6 +112,45 @@ pub struct LoadPlan {
     dialect: Option<Dialect>,
     encoding: Encoding,
     na_values: Vec<String>,
+    /// Rows of delimited text read again, kept for the other columns' cells in them.
+    records: std::sync::Mutex<RecordCache>,
+}
+
+/// The last rows of delimited text read again, by data row, up to [`RecordCache::MAX_ROWS`]
+/// rows and [`RecordCache::MAX_BYTES`] of text. Reports read few rows again, but often several cells of one row: the sentiment
+/// extremes and top values of many text columns in a wide file fall in the same rows.
+#[derive(Default)]
+struct RecordCache {
+    rows: std::collections::VecDeque<(u64, Arc<Vec<String>>)>,
+    bytes: usize,
+}
+
+impl RecordCache {
+    /// Text kept at most, in bytes.
+    const MAX_BYTES: usize = 16 << 20;
+
+    /// Rows kept at most, which bounds the time of a lookup.
+    const MAX_ROWS: usize = 1024;
+
+    fn get(&self, row: u64) -> Option<Arc<Vec<String>>> {
+        self.rows
+            .iter()
+            .find(|(kept, _)| *kept == row)
+            .map(|(_, fields)| Arc::clone(fields))
+    }
+
+    /// Keeps `fields`, dropping the oldest rows while the cache is over a limit.
+    fn insert(&mut self, row: u64, fields: Arc<Vec<String>>) {
+        self.bytes += fields.iter().map(String::len).sum::<usize>();
+        self.rows.push_back((row, fields));
+        while (self.bytes > Self::MAX_BYTES || self.rows.len() > Self::MAX_ROWS)
+            && self.rows.len() > 1
+        {
+            if let Some((_, dropped)) = self.rows.pop_front() {
+                self.bytes -= dropped.iter().map(String::len).sum::<usize>();
+            }
+        }
+    }
 }
 
 enum PlanSource {
@@ -221,6 +260,7 @@ fn detect_format(path: &Path, head: &[u8], options: &LoadOptions) -> InputFormat
                 .any(|json| extension.eq_ignore_ascii_case(json))
         });
     let text_options = options.delimiter.is_some()
+        || options.quote != Quoting::Detect
         || options.header == Some(false)
         || options.encoding == Encoding::Latin1;
     let json = matches!(detected, InputFormat::Json | InputFormat::Ndjson);
@@ -343,6 +383,7 @@ fn unused_text_options(options: &LoadOptions, format: InputFormat) -> Vec<String
     let text_options = [
         (options.encoding == Encoding::Latin1, "--encoding latin-1"),
         (options.delimiter.is_some(), "--delimiter"),
+        (options.quote != Quoting::Detect, "--quote"),
         (options.header == Some(false), "--no-header"),
     ];
     text_options
@@ -413,6 +454,15 @@ fn plan_csv(
     );
 
     let mut warnings = Vec::new();
+    if let (Some(quote), Some(line)) = (dialect.quote, scan.first_multiline_line) {
+        let quote = char::from(quote);
+        warnings.push(format!(
+            "{} row(s) have a line break inside a field quoted with {quote:?} (the first starts \
+             on line {line}), so each joins several lines of the file; if {quote:?} is part of \
+             the text, pass --quote none",
+            scan.multiline_rows
+        ));
+    }
     let names = unique_names(&scan.raw_names, &mut warnings);
     let selected = select_columns(path, &names, options.columns.as_deref())?;
     for &index in &selected {
@@ -865,6 +915,7 @@ impl LoadPlan {
             dialect,
             encoding: options.encoding,
             na_values: options.na_values.clone(),
+            records: std::sync::Mutex::default(),
         }
     }
 
@@ -1135,8 +1186,24 @@ impl LoadPlan {
         let (raw, offset) = match &self.source {
             PlanSource::Csv { marks, .. } => {
                 let dialect = self.dialect.expect("delimited text has a dialect");
-                let mark = marks[marks.partition_point(|mark| mark.row <= row).max(1) - 1];
-                return read_field(path, dialect, self.encoding, mark, row, plan.index);
+                let cached = self
+                    .records
+                    .lock()
+                    .ok()
+                    .and_then(|records| records.get(row));
+                let fields = match cached {
+                    Some(fields) => fields,
+                    None => {
+                        let mark = marks[marks.partition_point(|mark| mark.row <= row).max(1) - 1];
+                        let fields =
+                            Arc::new(read_record(path, dialect, self.encoding, mark, row)?);
+                        if let Ok(mut records) = self.records.lock() {
+                            records.insert(row, Arc::clone(&fields));
+                        }
+                        fields
+                    }
+                };
+                return Ok(fields.get(plan.index).cloned().unwrap_or_default());
             }
             PlanSource::Parquet { metadata, spans } => {
                 let span = spans[spans.partition_point(|span| span.start + span.rows <= row)];
@@ -1357,6 +1424,24 @@ pub fn load_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn record_cache_drops_oldest_rows() {
+        let mut cache = RecordCache::default();
+        for row in 0..(RecordCache::MAX_ROWS as u64 + 10) {
+            cache.insert(row, Arc::new(vec![format!("row {row}")]));
+        }
+        assert_eq!(cache.rows.len(), RecordCache::MAX_ROWS);
+        assert!(cache.get(9).is_none());
+        assert_eq!(cache.get(10).unwrap()[0], "row 10");
+
+        let big = "x".repeat(RecordCache::MAX_BYTES / 2 + 1);
+        cache.insert(5_000, Arc::new(vec![big.clone()]));
+        cache.insert(5_001, Arc::new(vec![big]));
+        assert_eq!(cache.rows.len(), 1);
+        assert!(cache.get(5_001).is_some());
+        assert!(cache.bytes <= RecordCache::MAX_BYTES);
+    }
 
     #[test]
     fn long_type_name_cut() {

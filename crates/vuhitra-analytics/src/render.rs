@@ -55,6 +55,11 @@ fn render_tables(profile: &Profile, style: Style) -> String {
         let shown = if delimiter == "\t" { "tab" } else { delimiter };
         details.push(format!("delimiter '{shown}'"));
     }
+    match read.quote.as_deref() {
+        Some("none") => details.push("no quoting".to_string()),
+        Some(quote) => details.push(format!("quote '{quote}'")),
+        None => {}
+    }
     if let Some(header) = read.header {
         details.push(
             if header {

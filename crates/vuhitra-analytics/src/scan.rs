@@ -26,8 +26,9 @@ const READ_BLOCK: usize = if cfg!(test) { 61 } else { 1 << 20 };
 /// The quote of the records [`rewrite_records`] writes.
 pub const REWRITE_QUOTE: u8 = b'"';
 
-/// Bytes between two [`RowMark`]s.
-const MARK_BYTES: u64 = 1 << 20;
+/// Bytes between two [`RowMark`]s. Reading a cell again parses from the mark before it, so
+/// this bounds the bytes parsed per cell read again.
+pub const MARK_BYTES: u64 = 1 << 18;
 
 /// How many ragged rows an error lists.
 const RAGGED_ROWS_LISTED: usize = 10;
@@ -69,8 +70,14 @@ pub struct CsvScan {
     pub rows: u64,
     /// Chunks of whole records covering the data rows.
     pub chunks: Vec<Chunk>,
-    /// A mark about every mebibyte, in increasing order, the first at the first data row.
+    /// A mark about every [`MARK_BYTES`] bytes, in increasing order, the first at the first
+    /// data row.
     pub marks: Vec<RowMark>,
+    /// Data rows with a line break inside a quoted field, which joins several lines of the
+    /// file into one row.
+    pub multiline_rows: u64,
+    /// Line of the first such row.
+    pub first_multiline_line: Option<u64>,
 }
 
 /// Settings of the first pass.
@@ -235,6 +242,9 @@ struct Segment {
     marks: Vec<RowMark>,
     ragged: Vec<(u64, usize)>,
     ragged_total: u64,
+    multiline_rows: u64,
+    /// Byte offset of the first row with a line break inside a field.
+    first_multiline_start: Option<u64>,
     end: u64,
     last_record_start: u64,
     last_record_ended_by_eof: bool,
@@ -494,6 +504,16 @@ fn scan_segment(
                             Some(field_slices(data, field_ends).map(<[u8]>::to_vec).collect());
                         break 'read;
                     }
+                    // Only csv-core reads quoted fields, so only its records can hold a line
+                    // break inside a field.
+                    if memchr::memchr2(b'\n', b'\r', data).is_some()
+                        && field_ends.len() == segment.shapes.len()
+                    {
+                        segment.multiline_rows += 1;
+                        segment
+                            .first_multiline_start
+                            .get_or_insert(position.record_start);
+                    }
                     let fields = field_slices(data, field_ends);
                     if segment.take_record(
                         &mut position,
@@ -599,7 +619,11 @@ fn finish_scan(
     let mut rows = 0u64;
     let mut chunks = Vec::new();
     let mut marks = Vec::new();
+    let mut multiline_rows = 0;
+    let mut first_multiline_start = None;
     for segment in segments {
+        multiline_rows += segment.multiline_rows;
+        first_multiline_start = first_multiline_start.or(segment.first_multiline_start);
         marks.extend(segment.marks.iter().map(|mark| RowMark {
             offset: mark.offset,
             row: rows + mark.row,
@@ -622,6 +646,7 @@ fn finish_scan(
             columns: raw_names.len(),
         });
     }
+    let first_multiline_line = first_multiline_start.and_then(|start| line_of(file, start).ok());
     Ok(CsvScan {
         raw_names,
         shapes,
@@ -629,6 +654,8 @@ fn finish_scan(
         rows,
         chunks,
         marks,
+        multiline_rows,
+        first_multiline_line,
     })
 }
 
@@ -642,6 +669,19 @@ pub fn read_field(
     row: u64,
     column: usize,
 ) -> Result<String> {
+    let fields = read_record(path, dialect, encoding, mark, row)?;
+    Ok(fields.into_iter().nth(column).unwrap_or_default())
+}
+
+/// Reads again every field of data row `row`, starting from `mark` (the last mark at or before
+/// the row), and decodes them as the second pass does.
+pub fn read_record(
+    path: &Path,
+    dialect: Dialect,
+    encoding: Encoding,
+    mark: RowMark,
+    row: u64,
+) -> Result<Vec<String>> {
     let io_error = |source| AnalyticsError::Io {
         path: path.to_path_buf(),
         source,
@@ -685,10 +725,10 @@ pub fn read_field(
                 ReadRecordResult::OutputFull => output.resize(output.len() * 2, 0),
                 ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
                 ReadRecordResult::Record if current == row => {
-                    let field = field_slices(&output[..out_len], &ends[..ends_len])
-                        .nth(column)
-                        .unwrap_or_default();
-                    return Ok(decode(field, encoding));
+                    let fields = field_slices(&output[..out_len], &ends[..ends_len])
+                        .map(|field| decode(field, encoding))
+                        .collect();
+                    return Ok(fields);
                 }
                 ReadRecordResult::Record => {
                     current += 1;

@@ -404,10 +404,37 @@ fn sentiment_of_unknown_or_number_column_fails() {
         &sandbox,
         &[path, "--columns", "id", "--sentiment", "review"],
     );
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     let errors = String::from_utf8(output.stderr).unwrap();
     assert!(errors.contains("which --columns leaves out"), "{errors}");
     assert!(output.stdout.is_empty());
+}
+
+/// A quote that opens in one line and closes in a later one joins the lines into one row:
+/// right for quoted CSV, wrong for text exports with stray quotes, so the report says so.
+#[test]
+fn rows_over_several_lines_warned() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write(
+        "work/notes.tsv",
+        "id\tnote\n1\t'Tis a fine day\n2\tnice\n3\tsaid so'\n4\tlast\n",
+    );
+    let path = file.to_str().unwrap();
+    let output = analyze(&sandbox, &[path]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("quote '''"), "{text}");
+    assert!(
+        text.contains("warning: 1 row(s) have a line break inside a field quoted with '\\''"),
+        "{text}"
+    );
+    assert!(text.contains("(the first starts on line 2)"), "{text}");
+    assert!(text.contains("pass --quote none"), "{text}");
+
+    let output = analyze(&sandbox, &[path, "--quote", "none"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("4 rows"), "{text}");
+    assert!(text.contains("no quoting"), "{text}");
+    assert!(!text.contains("warning"), "{text}");
 }
 
 #[test]
@@ -441,7 +468,7 @@ fn quote_none_keeps_quotes_as_text() {
     assert!(errors.contains("not one ASCII character"), "{errors}");
 
     let output = analyze(&sandbox, &[path, "--quote", "\t"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     let errors = String::from_utf8(output.stderr).unwrap();
     assert!(
         errors.contains("both the delimiter and the quote"),

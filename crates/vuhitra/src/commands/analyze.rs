@@ -246,8 +246,12 @@ fn load_options(args: &Args, context: &Context) -> CliResult<LoadOptions> {
     .with_na_values(&args.na_values))
 }
 
-/// Turns a loading error into a user error (bad input or options) or an internal error.
+/// Turns a loading error into a usage error (invalid options), a user error (bad input) or
+/// an internal error.
 fn analytics_error(file: &Path, error: AnalyticsError) -> CliError {
+    if let AnalyticsError::InvalidOption(_) = error {
+        return CliError::usage(error.to_string());
+    }
     if error.is_user_error() {
         let mut cli_error = CliError::user(error.to_string());
         if let AnalyticsError::Io { .. } = error {
