@@ -127,7 +127,7 @@ struct RecordCache {
 
 impl RecordCache {
     /// Text kept at most, in bytes.
-    const MAX_BYTES: usize = 16 << 20;
+    const MAX_BYTES: usize = 64 << 20;
 
     /// Rows kept at most, which bounds the time of a lookup.
     const MAX_ROWS: usize = 1024;
