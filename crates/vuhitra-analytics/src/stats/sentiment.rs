@@ -133,16 +133,27 @@ impl SentimentColumn {
     pub fn add(&mut self, values: &[(u64, &str, Hash128)]) {
         match self.mode {
             SentimentMode::Every => self.score_every(values),
-            SentimentMode::Sample { size, .. } => {
+            SentimentMode::Sample { .. } => {
                 for &(row, text, hash) in values {
-                    let index = self.offered;
-                    self.offered += 1;
-                    if let Some(slot) = self.reservoir.slot_for(index, size) {
-                        let scores = self.score(text, hash);
-                        self.reservoir.place(slot, row, scores);
-                    }
+                    self.offer(row, text, hash);
                 }
             }
+        }
+    }
+
+    /// Offers one non-missing value to a sample, which scores it only if it is drawn. This is
+    /// the cheap path of [`SentimentMode::Sample`], called for every value as it is read.
+    /// In [`SentimentMode::Every`], values go through [`SentimentColumn::add`] instead.
+    #[inline]
+    pub fn offer(&mut self, row: u64, text: &str, hash: Hash128) {
+        let SentimentMode::Sample { size, .. } = self.mode else {
+            return;
+        };
+        let index = self.offered;
+        self.offered += 1;
+        if let Some(slot) = self.reservoir.slot_for(index, size) {
+            let scores = self.score(text, hash);
+            self.reservoir.place(slot, row, scores);
         }
     }
 
@@ -431,6 +442,7 @@ impl Reservoir {
 
     /// Returns the slot of the value with this index (counted from 0) in a sample of `size`,
     /// or `None` when it is not sampled. The caller then calls [`Reservoir::place`].
+    #[inline]
     fn slot_for(&mut self, index: u64, size: usize) -> Option<usize> {
         if index < size as u64 {
             if index + 1 == size as u64 {

@@ -76,6 +76,9 @@ impl TextColumn {
             .str()
             .map_err(|error| AnalyticsError::polars("reading text", error))?;
         let mut hashes = Vec::with_capacity(values.len());
+        // Every value is gathered for scoring on all cores; a sample draws its values one by
+        // one as they are read.
+        let score_every = self.sentiment_mode() == Some(SentimentMode::Every);
         let mut scored = Vec::new();
         for value in values.iter() {
             let row = self.rows;
@@ -88,8 +91,10 @@ impl TextColumn {
 
             let hash = Hash128::of(text.as_bytes());
             hashes.push(hash.low);
-            if self.sentiment.is_some() {
+            if score_every {
                 scored.push((row, text, hash));
+            } else if let Some(sentiment) = &mut self.sentiment {
+                sentiment.offer(row, text, hash);
             }
             // The first `top_k` distinct values are all counted before a spill.
             let keep = match self.counts.add(hash, row) {
@@ -112,7 +117,7 @@ impl TextColumn {
             self.length_sum += length;
             self.bytes += text.len() as u64;
         }
-        if let Some(sentiment) = &mut self.sentiment {
+        if let Some(sentiment) = self.sentiment.as_mut().filter(|_| !scored.is_empty()) {
             sentiment.add(&scored);
         }
         Ok(hashes)
