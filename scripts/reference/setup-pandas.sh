@@ -2,7 +2,7 @@
 # Creates (or reuses) the Python venv that runs pandas as the reference profiler.
 #
 # The venv lives at $HOME/.cache/vuhitra-dev/venv-pandas (override with VUHITRA_PANDAS_VENV)
-# and holds pinned pandas and numpy, so the expected values do not drift between runs, and
+# and contains pinned pandas and numpy, so the expected values do not drift between runs, and
 # vaderSentiment 3.3.2 for the expected sentiment summaries.
 # Running the script again is cheap: it only installs what is missing. It prints the
 # venv's python path on its last line.

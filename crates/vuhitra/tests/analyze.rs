@@ -411,7 +411,7 @@ fn sentiment_of_unknown_or_number_column_fails() {
 }
 
 /// A quote that opens in one line and closes in a later one joins the lines into one row:
-/// right for quoted CSV, wrong for text exports with stray quotes, so the report says so.
+/// right for quoted CSV, wrong for text exports with stray quotes, so the report warns.
 #[test]
 fn rows_over_several_lines_warned() {
     let sandbox = Sandbox::new();

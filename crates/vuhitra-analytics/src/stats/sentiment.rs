@@ -9,8 +9,8 @@
 //! - a uniform random sample of a fixed number of values ([`SentimentMode::Sample`], the
 //!   summary free-text columns get without asking). The sample is drawn by reservoir
 //!   sampling (Li's "Algorithm L"), which needs neither the number of values in advance nor
-//!   memory beyond the sample. A value is scored when it enters the sample, so the memory
-//!   holds scores and row numbers, never texts.
+//!   memory beyond the sample. A value is scored when it enters the sample, so the sample
+//!   keeps scores and row numbers, never texts.
 //!
 //! Values that repeat are scored once: the scores of the first [`SCORE_CACHE_ENTRIES`]
 //! distinct values are kept by their hash. Scores are kept as the integers of their rounded
@@ -366,7 +366,7 @@ impl Summary {
     }
 }
 
-/// The histogram bin of a compound score, as `numpy.histogram(scores, bins=20, range=(-1, 1))`
+/// Returns the histogram bin of a compound score, as `numpy.histogram(scores, bins=20, range=(-1, 1))`
 /// assigns it: bin `i` contains the scores from edge `i` (included) to edge `i + 1` (excluded, but
 /// included for the last bin), with edge `i` computed as `numpy.linspace` computes it. A score
 /// on an edge, such as 0.3, therefore falls in the same bin as in numpy.
