@@ -28,6 +28,19 @@ fn write_sales(sandbox: &Sandbox) -> PathBuf {
     sandbox.write("work/sales.csv", SALES_CSV)
 }
 
+/// Writes the sales file and caches its frame under the key `sales` in the embedded store.
+fn cache_sales(sandbox: &Sandbox) {
+    write_sales(sandbox);
+    assert_success(
+        &run(
+            sandbox,
+            &[],
+            &["analyze", "sales.csv", "--cache-key", "sales"],
+        ),
+        "analyze",
+    );
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -126,15 +139,7 @@ fn analyze_caches_frame_in_embedded_store() {
 #[test]
 fn data_get_exports_csv() {
     let sandbox = Sandbox::new();
-    write_sales(&sandbox);
-    assert_success(
-        &run(
-            &sandbox,
-            &[],
-            &["analyze", "sales.csv", "--cache-key", "sales"],
-        ),
-        "analyze",
-    );
+    cache_sales(&sandbox);
 
     let got = run(&sandbox, &[], &["data", "get", "sales"]);
     assert_success(&got, "data get");
@@ -152,15 +157,7 @@ fn data_get_exports_csv() {
 #[test]
 fn data_get_exports_json_and_parquet() {
     let sandbox = Sandbox::new();
-    write_sales(&sandbox);
-    assert_success(
-        &run(
-            &sandbox,
-            &[],
-            &["analyze", "sales.csv", "--cache-key", "sales"],
-        ),
-        "analyze",
-    );
+    cache_sales(&sandbox);
 
     let json = run(&sandbox, &[], &["data", "get", "sales", "--format", "json"]);
     assert_success(&json, "data get --format json");
@@ -295,15 +292,7 @@ fn expired_frame_is_gone() {
 #[test]
 fn data_drop_then_missing() {
     let sandbox = Sandbox::new();
-    write_sales(&sandbox);
-    assert_success(
-        &run(
-            &sandbox,
-            &[],
-            &["analyze", "sales.csv", "--cache-key", "sales"],
-        ),
-        "analyze",
-    );
+    cache_sales(&sandbox);
 
     let dropped = run(&sandbox, &[], &["data", "drop", "sales"]);
     assert_success(&dropped, "data drop");
@@ -386,15 +375,7 @@ fn invalid_key_and_ttl_are_usage_errors() {
 #[test]
 fn parquet_to_pipe_works() {
     let sandbox = Sandbox::new();
-    write_sales(&sandbox);
-    assert_success(
-        &run(
-            &sandbox,
-            &[],
-            &["analyze", "sales.csv", "--cache-key", "sales"],
-        ),
-        "analyze",
-    );
+    cache_sales(&sandbox);
 
     let piped = run(
         &sandbox,
@@ -417,15 +398,7 @@ fn parquet_to_terminal_rejected() {
         return;
     }
     let sandbox = Sandbox::new();
-    write_sales(&sandbox);
-    assert_success(
-        &run(
-            &sandbox,
-            &[],
-            &["analyze", "sales.csv", "--cache-key", "sales"],
-        ),
-        "analyze",
-    );
+    cache_sales(&sandbox);
 
     let binary = assert_cmd::cargo::cargo_bin("vuhitra");
     let inner = format!(
@@ -774,15 +747,7 @@ fn unusable_cache_directory_fails_after_analysis() {
 #[test]
 fn full_output_is_not_damaged_frame() {
     let sandbox = Sandbox::new();
-    write_sales(&sandbox);
-    assert_success(
-        &run(
-            &sandbox,
-            &[],
-            &["analyze", "sales.csv", "--cache-key", "sales"],
-        ),
-        "analyze",
-    );
+    cache_sales(&sandbox);
 
     for format in ["csv", "json", "parquet"] {
         let full = std::fs::OpenOptions::new()
@@ -813,15 +778,7 @@ fn output_to_named_pipe_keeps_pipe() {
     use std::os::unix::fs::FileTypeExt;
 
     let sandbox = Sandbox::new();
-    write_sales(&sandbox);
-    assert_success(
-        &run(
-            &sandbox,
-            &[],
-            &["analyze", "sales.csv", "--cache-key", "sales"],
-        ),
-        "analyze",
-    );
+    cache_sales(&sandbox);
     let pipe = sandbox.work_dir().join("frame.pipe");
     let made = std::process::Command::new("mkfifo")
         .arg(&pipe)
