@@ -161,7 +161,10 @@ pub struct RaggedRow {
 
 fn format_ragged(rows: &[RaggedRow]) -> String {
     rows.iter()
-        .map(|row| format!("line {} has {} fields", row.line, row.fields))
+        .map(|row| {
+            let noun = if row.fields == 1 { "field" } else { "fields" };
+            format!("line {} has {} {noun}", row.line, row.fields)
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -116,37 +116,54 @@ pub struct LoadPlan {
     records: std::sync::Mutex<RecordCache>,
 }
 
-/// The last rows of delimited text read again, by data row, up to [`RecordCache::MAX_ROWS`]
-/// rows and [`RecordCache::MAX_BYTES`] of text. Reports read few rows again, but often several cells of one row: the sentiment
-/// extremes and top values of many text columns in a wide file fall in the same rows.
-#[derive(Default)]
+/// The last rows of delimited text read again, by data row. Reports read few rows again, but
+/// often several cells of one row: the sentiment extremes and top values of many text columns
+/// in a wide file fall in the same rows.
 struct RecordCache {
-    rows: std::collections::VecDeque<(u64, Arc<Vec<String>>)>,
+    rows: hashbrown::HashMap<u64, Arc<Vec<String>>>,
+    /// Rows in the order they were kept, the oldest first.
+    order: std::collections::VecDeque<u64>,
     bytes: usize,
+    /// Text kept at most, in bytes.
+    max_bytes: usize,
 }
 
 impl RecordCache {
-    /// Text kept at most, in bytes.
-    const MAX_BYTES: usize = 64 << 20;
+    /// Rows kept at most.
+    const MAX_ROWS: usize = 1 << 14;
 
-    /// Rows kept at most, which bounds the time of a lookup.
-    const MAX_ROWS: usize = 1024;
+    /// Creates a cache for a file of `file_bytes` bytes. It may keep as much text as the file
+    /// has, from 64 MiB to 1 GiB: a wide file's rows read again can add up to most of it.
+    fn for_file(file_bytes: u64) -> Self {
+        let max_bytes = file_bytes.clamp(64 << 20, 1 << 30) as usize;
+        Self {
+            rows: hashbrown::HashMap::new(),
+            order: std::collections::VecDeque::new(),
+            bytes: 0,
+            max_bytes,
+        }
+    }
 
     fn get(&self, row: u64) -> Option<Arc<Vec<String>>> {
-        self.rows
-            .iter()
-            .find(|(kept, _)| *kept == row)
-            .map(|(_, fields)| Arc::clone(fields))
+        self.rows.get(&row).map(Arc::clone)
     }
 
     /// Keeps `fields`, dropping the oldest rows while the cache is over a limit.
     fn insert(&mut self, row: u64, fields: Arc<Vec<String>>) {
-        self.bytes += fields.iter().map(String::len).sum::<usize>();
-        self.rows.push_back((row, fields));
-        while (self.bytes > Self::MAX_BYTES || self.rows.len() > Self::MAX_ROWS)
-            && self.rows.len() > 1
+        let size = fields.iter().map(String::len).sum::<usize>();
+        if let Some(replaced) = self.rows.insert(row, fields) {
+            self.bytes -= replaced.iter().map(String::len).sum::<usize>();
+        } else {
+            self.order.push_back(row);
+        }
+        self.bytes += size;
+        while (self.bytes > self.max_bytes || self.order.len() > Self::MAX_ROWS)
+            && self.order.len() > 1
         {
-            if let Some((_, dropped)) = self.rows.pop_front() {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(dropped) = self.rows.remove(&oldest) {
                 self.bytes -= dropped.iter().map(String::len).sum::<usize>();
             }
         }
@@ -457,8 +474,8 @@ fn plan_csv(
     if let (Some(quote), Some(line)) = (dialect.quote, scan.first_multiline_line) {
         let quote = char::from(quote);
         warnings.push(format!(
-            "{} row(s) have a line break inside a field quoted with {quote:?} (the first starts \
-             on line {line}), so each joins several lines of the file; if {quote:?} is part of \
+            "{} row(s) have a line break inside a field quoted with {quote} (the first starts \
+             on line {line}), so each joins several lines of the file; if {quote} is part of \
              the text, pass --quote none",
             scan.multiline_rows
         ));
@@ -907,6 +924,7 @@ impl LoadPlan {
             (size < info.rows_read).then(|| sample_rows(info.rows_read, size, options.seed))
         });
         info.sampled_rows = sample.as_ref().map(|rows| rows.len() as u64);
+        let records = std::sync::Mutex::new(RecordCache::for_file(info.file_bytes));
         LoadPlan {
             columns,
             info,
@@ -915,7 +933,7 @@ impl LoadPlan {
             dialect,
             encoding: options.encoding,
             na_values: options.na_values.clone(),
-            records: std::sync::Mutex::default(),
+            records,
         }
     }
 
@@ -1427,20 +1445,27 @@ mod tests {
 
     #[test]
     fn record_cache_drops_oldest_rows() {
-        let mut cache = RecordCache::default();
+        let mut cache = RecordCache::for_file(0);
         for row in 0..(RecordCache::MAX_ROWS as u64 + 10) {
             cache.insert(row, Arc::new(vec![format!("row {row}")]));
         }
-        assert_eq!(cache.rows.len(), RecordCache::MAX_ROWS);
+        assert_eq!(cache.order.len(), RecordCache::MAX_ROWS);
         assert!(cache.get(9).is_none());
         assert_eq!(cache.get(10).unwrap()[0], "row 10");
 
-        let big = "x".repeat(RecordCache::MAX_BYTES / 2 + 1);
-        cache.insert(5_000, Arc::new(vec![big.clone()]));
-        cache.insert(5_001, Arc::new(vec![big]));
-        assert_eq!(cache.rows.len(), 1);
-        assert!(cache.get(5_001).is_some());
-        assert!(cache.bytes <= RecordCache::MAX_BYTES);
+        let big = "x".repeat(cache.max_bytes / 2 + 1);
+        cache.insert(50_000, Arc::new(vec![big.clone()]));
+        cache.insert(50_001, Arc::new(vec![big]));
+        assert_eq!(cache.order.len(), 1);
+        assert!(cache.get(50_001).is_some());
+        assert!(cache.bytes <= cache.max_bytes);
+    }
+
+    #[test]
+    fn record_cache_grows_with_the_file() {
+        assert_eq!(RecordCache::for_file(1_000).max_bytes, 64 << 20);
+        assert_eq!(RecordCache::for_file(300 << 20).max_bytes, 300 << 20);
+        assert_eq!(RecordCache::for_file(5 << 30).max_bytes, 1 << 30);
     }
 
     #[test]

@@ -63,7 +63,8 @@ fn check_sentiment_columns(plan: &mut LoadPlan, options: &LoadOptions) -> Result
         let Some(column) = plan.columns.iter().find(|column| &column.name == name) else {
             if let Some(selected) = &options.columns {
                 return Err(AnalyticsError::InvalidOption(format!(
-                    "--sentiment names column {name:?}, which --columns leaves out ({}); add it to --columns",
+                    "--sentiment names column {name:?}, which is not among the columns --columns \
+                     selects ({}); add it to --columns if the file has it",
                     selected.join(", ")
                 )));
             }

@@ -57,7 +57,7 @@ fn render_tables(profile: &Profile, style: Style) -> String {
     }
     match read.quote.as_deref() {
         Some("none") => details.push("no quoting".to_string()),
-        Some(quote) => details.push(format!("quote '{quote}'")),
+        Some(quote) => details.push(format!("quote {quote}")),
         None => {}
     }
     if let Some(header) = read.header {

@@ -120,16 +120,46 @@ fn mode(sorted: &[usize]) -> usize {
     best.0
 }
 
-/// Uses `'` as the quote only when fields start and end with it and no `"` appears at all.
+/// Uses `'` as the quote only when no `"` appears at all, some field starts with `'`, and
+/// every field that starts with `'` also ends with it on the same line (a doubled `''` inside
+/// is an escaped quote). Text such as `'Tis the season` or `'cause it's late` therefore keeps
+/// its apostrophes.
 fn sniff_quote(sample: &[u8]) -> u8 {
     if sample.contains(&b'"') {
         return b'"';
     }
-    let single_quoted_fields = sample
-        .windows(2)
-        .filter(|pair| pair[1] == b'\'' && matches!(pair[0], b',' | b'\t' | b';' | b'|' | b'\n'))
-        .count();
-    if single_quoted_fields > 0 {
+    let ends_field = |byte: Option<&u8>| {
+        matches!(
+            byte,
+            None | Some(b',' | b'\t' | b';' | b'|' | b'\n' | b'\r')
+        )
+    };
+    let mut wrapped = 0;
+    for (start, _) in sample.iter().enumerate().filter(|(_, &byte)| byte == b'\'') {
+        let opens_field = start == 0 || ends_field(sample.get(start - 1));
+        if !opens_field {
+            continue;
+        }
+        // Find the closing quote on the same line, skipping doubled quotes.
+        let mut index = start + 1;
+        let mut closed = false;
+        while let Some(&byte) = sample.get(index) {
+            match byte {
+                b'\n' => break,
+                b'\'' if sample.get(index + 1) == Some(&b'\'') => index += 2,
+                b'\'' => {
+                    closed = ends_field(sample.get(index + 1));
+                    break;
+                }
+                _ => index += 1,
+            }
+        }
+        if !closed {
+            return b'"';
+        }
+        wrapped += 1;
+    }
+    if wrapped > 0 {
         b'\''
     } else {
         b'"'
@@ -214,5 +244,13 @@ mod tests {
     #[test]
     fn single_quote_detected() {
         assert_eq!(sniff("a,b\n'x,y',1\n'z',2\n").quote, Some(b'\''));
+        assert_eq!(sniff("a,b\n'it''s',1\n'z',2\n").quote, Some(b'\''));
+        // Apostrophes that open text but close no field are text.
+        let tis = "id\ttext\n1\t'Tis the season, isn't it\n2\t'cause it's late\n";
+        assert_eq!(sniff(tis).quote, Some(b'"'));
+        assert_eq!(
+            sniff("id\ttext\n1\t'Grinch' steals toys\n").quote,
+            Some(b'"')
+        );
     }
 }

@@ -176,7 +176,7 @@ fn ragged_rows_fail_with_lines() {
     let output = analyze(&sandbox, &[file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     let errors = String::from_utf8(output.stderr).unwrap();
-    assert!(errors.contains("line 3 has 1 fields"), "{errors}");
+    assert!(errors.contains("line 3 has 1 field"), "{errors}");
     assert!(output.stdout.is_empty());
 }
 
@@ -406,7 +406,10 @@ fn sentiment_of_unknown_or_number_column_fails() {
     );
     assert_eq!(output.status.code(), Some(2));
     let errors = String::from_utf8(output.stderr).unwrap();
-    assert!(errors.contains("which --columns leaves out"), "{errors}");
+    assert!(
+        errors.contains("not among the columns --columns"),
+        "{errors}"
+    );
     assert!(output.stdout.is_empty());
 }
 
@@ -417,14 +420,14 @@ fn rows_over_several_lines_warned() {
     let sandbox = Sandbox::new();
     let file = sandbox.write(
         "work/notes.tsv",
-        "id\tnote\n1\t'Tis a fine day\n2\tnice\n3\tsaid so'\n4\tlast\n",
+        "id\tnote\n1\t\"  odd start\n2\tnice\n3\tend\"\n4\tlast\n",
     );
     let path = file.to_str().unwrap();
     let output = analyze(&sandbox, &[path]);
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.contains("quote '''"), "{text}");
+    assert!(text.contains("quote \","), "{text}");
     assert!(
-        text.contains("warning: 1 row(s) have a line break inside a field quoted with '\\''"),
+        text.contains("warning: 1 row(s) have a line break inside a field quoted with \" "),
         "{text}"
     );
     assert!(text.contains("(the first starts on line 2)"), "{text}");
@@ -435,6 +438,25 @@ fn rows_over_several_lines_warned() {
     assert!(text.contains("4 rows"), "{text}");
     assert!(text.contains("no quoting"), "{text}");
     assert!(!text.contains("warning"), "{text}");
+
+    // Apostrophes that start a text but close no field are not taken for quotes.
+    let file = sandbox.write(
+        "work/sayings.tsv",
+        "id\ttext\n1\t'Tis the season, isn't it\n2\tnice day\n3\t'cause I said so\n",
+    );
+    let json = json_of(&analyze(
+        &sandbox,
+        &[file.to_str().unwrap(), "--format", "json"],
+    ));
+    assert_eq!(json["rows"], 3);
+    assert_eq!(json["read"]["quote"], "\"");
+    let texts: Vec<&str> = column(&json, "text")["top_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["value"].as_str().unwrap())
+        .collect();
+    assert!(texts.contains(&"'Tis the season, isn't it"), "{texts:?}");
 }
 
 #[test]

@@ -814,6 +814,38 @@ fn output_to_named_pipe_keeps_pipe() {
     assert!(file_type.is_fifo(), "the pipe was replaced: {file_type:?}");
 }
 
+/// `--output` replacing an existing file keeps its permissions, and through a symbolic link
+/// replaces the file the link points to, leaving the link in place.
+#[cfg(unix)]
+#[test]
+fn output_keeps_permissions_and_links() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let sandbox = Sandbox::new();
+    cache_sales(&sandbox);
+    let target = sandbox.write("work/private.csv", "old\n");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let link = sandbox.work_dir().join("link.csv");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+
+    let output = run(
+        &sandbox,
+        &[],
+        &[
+            "data", "get", "sales", "--format", "csv", "--output", "link.csv",
+        ],
+    );
+    assert_success(&output, "data get through a link");
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(
+        written.starts_with("region,units,price,shipped\n"),
+        "{written}"
+    );
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
 /// Interrupting `analyze --cache-key` removes its temporary files (the staging file, and the
 /// entry file if the store had started it) and exits with 130, and the store stays usable.
 #[cfg(unix)]

@@ -555,48 +555,68 @@ fn ttl(args: &TtlArgs, context: &Context) -> CliResult {
 }
 
 /// Writes a file through `write` into a temporary file beside `path`, then renames it
-/// over `path`, so an existing file is replaced only by a complete one. A path that exists and
-/// is neither a file nor a folder, such as a device or a named pipe, is written directly,
-/// because renaming over it would replace it with a plain file.
+/// over `path`, so an existing file is replaced only by a complete one, and keeps its
+/// permissions. A symbolic link is followed, so the file it points to is replaced. A path that
+/// exists and is neither a file nor a folder, such as a device or a named pipe, is written
+/// directly, because renaming over it would replace it with a plain file.
 fn write_file_atomically(
     path: &Path,
     key: &Key,
     write: impl FnOnce(&mut fs::File) -> Result<(), AnalyticsError>,
 ) -> CliResult {
-    let file_name = path.file_name().ok_or_else(|| {
-        CliError::usage(format!("--output {} does not name a file", path.display()))
-    })?;
-    let temp = path.with_file_name(format!(
-        ".{}.vuhitra-{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
     let cannot_write = |error: &(dyn std::error::Error + 'static)| {
         CliError::user(format!("cannot write {}", path.display()))
             .with_source(error)
             .with_hint("check that the directory exists and is writable, and its free space")
     };
+    let is_link = fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_symlink());
+    let target = if is_link {
+        fs::canonicalize(path).map_err(|error| cannot_write(&error))?
+    } else {
+        path.to_path_buf()
+    };
+    let existing = fs::metadata(&target).ok();
 
-    let special =
-        fs::metadata(path).is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir());
-    if special {
-        tracing::debug!(path = %path.display(), "writing to a device or pipe directly");
+    if existing
+        .as_ref()
+        .is_some_and(|metadata| !metadata.is_file() && !metadata.is_dir())
+    {
+        tracing::debug!(path = %target.display(), "writing to a device or pipe directly");
         let mut file = fs::OpenOptions::new()
             .write(true)
-            .open(path)
+            .open(&target)
             .map_err(|error| cannot_write(&error))?;
-        write(&mut file).map_err(|error| export_error(error, key, Some(path)))?;
-        return file.flush().map_err(|error| cannot_write(&error));
+        let written = write(&mut file).and_then(|()| file.flush().map_err(AnalyticsError::Write));
+        return match written {
+            // A reader that stops early, like `head` on a pipe, is not a failure, as for
+            // standard output.
+            Err(AnalyticsError::Write(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                Ok(())
+            }
+            other => other.map_err(|error| export_error(error, key, Some(path))),
+        };
     }
 
+    let file_name = target.file_name().ok_or_else(|| {
+        CliError::usage(format!("--output {} does not name a file", path.display()))
+    })?;
+    let temp = target.with_file_name(format!(
+        ".{}.vuhitra-{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
     let _interrupt = interrupt::remove_on_interrupt(&temp);
     let written = fs::File::create(&temp)
         .map_err(|error| cannot_write(&error))
         .and_then(|mut file| {
             write(&mut file).map_err(|error| export_error(error, key, Some(path)))?;
+            if let Some(metadata) = &existing {
+                file.set_permissions(metadata.permissions())
+                    .map_err(|error| cannot_write(&error))?;
+            }
             file.sync_all().map_err(|error| cannot_write(&error))
         })
-        .and_then(|()| fs::rename(&temp, path).map_err(|error| cannot_write(&error)));
+        .and_then(|()| fs::rename(&temp, &target).map_err(|error| cannot_write(&error)));
     if written.is_err() {
         let _ = fs::remove_file(&temp);
     }
