@@ -132,10 +132,11 @@ impl RecordCache {
     /// Rows kept at most.
     const MAX_ROWS: usize = 1 << 14;
 
-    /// Creates a cache for a file of `file_bytes` bytes. It may keep as much text as the file
-    /// has, from 64 MiB to 1 GiB: a wide file's rows read again can add up to most of it.
-    fn for_file(file_bytes: u64) -> Self {
-        let max_bytes = file_bytes.clamp(64 << 20, 1 << 30) as usize;
+    /// Creates a cache for a file of `text_bytes` bytes of text once decoded. It may keep as
+    /// much text as the file has, from 64 MiB to 1 GiB: a wide file's rows read again can add
+    /// up to most of it.
+    fn for_file(text_bytes: u64) -> Self {
+        let max_bytes = text_bytes.clamp(64 << 20, 1 << 30) as usize;
         Self {
             rows: hashbrown::HashMap::new(),
             order: std::collections::VecDeque::new(),
@@ -924,7 +925,12 @@ impl LoadPlan {
             (size < info.rows_read).then(|| sample_rows(info.rows_read, size, options.seed))
         });
         info.sampled_rows = sample.as_ref().map(|rows| rows.len() as u64);
-        let records = std::sync::Mutex::new(RecordCache::for_file(info.file_bytes));
+        // Latin-1 text can double in size when it is decoded to UTF-8.
+        let decoded_bytes = match options.encoding {
+            Encoding::Latin1 => info.file_bytes.saturating_mul(2),
+            Encoding::Utf8 => info.file_bytes,
+        };
+        let records = std::sync::Mutex::new(RecordCache::for_file(decoded_bytes));
         LoadPlan {
             columns,
             info,

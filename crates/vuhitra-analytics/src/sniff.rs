@@ -60,7 +60,7 @@ pub fn sniff_dialect(
     header: Option<bool>,
 ) -> Dialect {
     let quote = match quote {
-        Quoting::Detect => Some(sniff_quote(sample)),
+        Quoting::Detect => Some(sniff_quote(sample, complete)),
         Quoting::Char(quote) => Some(quote),
         Quoting::Off => None,
     };
@@ -120,21 +120,30 @@ fn mode(sorted: &[usize]) -> usize {
     best.0
 }
 
-/// Uses `'` as the quote only when no `"` appears at all, some field starts with `'`, and
-/// every field that starts with `'` also ends with it on the same line (a doubled `''` inside
-/// is an escaped quote). Text such as `'Tis the season` or `'cause it's late` therefore keeps
-/// its apostrophes.
-fn sniff_quote(sample: &[u8]) -> u8 {
+/// Uses `'` as the quote only when no `"` appears at all, some field starts with `'`, and at
+/// least as many of those fields end with `'` on the same line (a doubled `''` inside is an
+/// escaped quote) as do not. Text such as `'Tis the season` or `'cause it's late` therefore
+/// keeps its apostrophes, while a single-quoted file with a few fields over several lines is
+/// still read with `'`. When the sample is not the whole file, its cut last line is left out.
+fn sniff_quote(sample: &[u8], complete: bool) -> u8 {
     if sample.contains(&b'"') {
         return b'"';
     }
+    let sample = if complete {
+        sample
+    } else {
+        match memchr::memrchr(b'\n', sample) {
+            Some(last_break) => &sample[..=last_break],
+            None => sample,
+        }
+    };
     let ends_field = |byte: Option<&u8>| {
         matches!(
             byte,
             None | Some(b',' | b'\t' | b';' | b'|' | b'\n' | b'\r')
         )
     };
-    let mut wrapped = 0;
+    let (mut closed_fields, mut open_fields) = (0usize, 0usize);
     for (start, _) in sample.iter().enumerate().filter(|(_, &byte)| byte == b'\'') {
         let opens_field = start == 0 || ends_field(sample.get(start - 1));
         if !opens_field {
@@ -154,12 +163,13 @@ fn sniff_quote(sample: &[u8]) -> u8 {
                 _ => index += 1,
             }
         }
-        if !closed {
-            return b'"';
+        if closed {
+            closed_fields += 1;
+        } else {
+            open_fields += 1;
         }
-        wrapped += 1;
     }
-    if wrapped > 0 {
+    if closed_fields > 0 && closed_fields >= open_fields {
         b'\''
     } else {
         b'"'
@@ -239,6 +249,26 @@ mod tests {
         let dialect = sniff("name,note\n\"a;b\",\"c;d\"\n\"e;f\",g\n");
         assert_eq!(dialect.delimiter, b',');
         assert_eq!(dialect.quote, Some(b'"'));
+    }
+
+    /// A sample cut inside a quoted field, as the first 64 KiB of a larger file may be, does
+    /// not count that field as unclosed.
+    #[test]
+    fn cut_sample_keeps_single_quote() {
+        let mut text = String::from("'id','name'\n");
+        for row in 0..50 {
+            text.push_str(&format!("'{row}','name {row}, ok'\n"));
+        }
+        let cut = text.len() - 5;
+        let dialect = sniff_dialect(
+            &text.as_bytes()[..cut],
+            false,
+            None,
+            None,
+            Quoting::Detect,
+            None,
+        );
+        assert_eq!(dialect.quote, Some(b'\''));
     }
 
     #[test]
