@@ -120,11 +120,12 @@ fn mode(sorted: &[usize]) -> usize {
     best.0
 }
 
-/// Uses `'` as the quote only when no `"` appears at all, some field starts with `'`, and at
-/// least as many of those fields end with `'` on the same line (a doubled `''` inside is an
-/// escaped quote) as do not. Text such as `'Tis the season` or `'cause it's late` therefore
-/// keeps its apostrophes, while a single-quoted file with a few fields over several lines is
-/// still read with `'`. When the sample is not the whole file, its cut last line is left out.
+/// Picks `'` as the quote only when no `"` appears at all and some field starts with `'`.
+/// Of the fields that start with `'`, at least as many must also end with it on the same line
+/// as do not (a doubled `''` inside is an escaped quote). Text such as `'Tis the season` or
+/// `'cause it's late` therefore keeps its apostrophes. A single-quoted file with a few fields
+/// over several lines is still read with `'`. When the sample is not the whole file, its cut
+/// last line is left out.
 fn sniff_quote(sample: &[u8], complete: bool) -> u8 {
     if sample.contains(&b'"') {
         return b'"';
