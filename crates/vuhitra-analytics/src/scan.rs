@@ -659,20 +659,6 @@ fn finish_scan(
     })
 }
 
-/// Reads again the field at `column` of data row `row`, starting from `mark` (the last mark at
-/// or before the row), and decodes it as the second pass does.
-pub fn read_field(
-    path: &Path,
-    dialect: Dialect,
-    encoding: Encoding,
-    mark: RowMark,
-    row: u64,
-    column: usize,
-) -> Result<String> {
-    let fields = read_record(path, dialect, encoding, mark, row)?;
-    Ok(fields.into_iter().nth(column).unwrap_or_default())
-}
-
 /// Reads again every field of data row `row`, starting from `mark` (the last mark at or before
 /// the row), and decodes them as the second pass does.
 pub fn read_record(
@@ -1089,7 +1075,7 @@ mod tests {
     /// A record that starts exactly at the end of a block read from the mark is read again
     /// like any other: csv-core must not be handed the used-up block as the end of the data.
     #[test]
-    fn field_read_again_across_block_end() {
+    fn record_read_again_across_block_end() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("blocks.csv");
         // 64-byte rows, so row 1024 starts 65,536 bytes after the first row.
@@ -1102,8 +1088,8 @@ mod tests {
         let mark = RowMark { offset: 8, row: 0 };
 
         for row in [0, 1023, 1024, 1025, 2048, 2999] {
-            let field = read_field(&path, dialect, Encoding::Utf8, mark, row, 1).unwrap();
-            assert_eq!(field.trim_end(), format!("value {row}"));
+            let fields = read_record(&path, dialect, Encoding::Utf8, mark, row).unwrap();
+            assert_eq!(fields[1].trim_end(), format!("value {row}"));
         }
     }
 

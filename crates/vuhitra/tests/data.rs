@@ -780,11 +780,11 @@ fn output_to_named_pipe_keeps_pipe() {
     let sandbox = Sandbox::new();
     cache_sales(&sandbox);
     let pipe = sandbox.work_dir().join("frame.pipe");
-    let made = std::process::Command::new("mkfifo")
+    let mkfifo = std::process::Command::new("mkfifo")
         .arg(&pipe)
         .status()
         .unwrap();
-    assert!(made.success(), "mkfifo failed");
+    assert!(mkfifo.success(), "mkfifo failed");
 
     let reader = {
         let pipe = pipe.clone();

@@ -280,8 +280,8 @@ impl Profiler {
         }
     }
 
-    /// Scores the sentiment of text columns as `options` asks: every value of the columns it
-    /// names, and a sample (drawn with `seed`) of the others, reported for free-text columns.
+    /// Sets the sentiment scoring of text columns from `options`: every value of the columns
+    /// it names, and a sample (drawn with `seed`) of the others, reported for free-text columns.
     pub fn with_sentiment(mut self, options: &SentimentOptions, seed: u64) -> Self {
         for (accumulator, name) in self.accumulators.iter_mut().zip(&self.names) {
             let Accumulator::Text(column) = accumulator else {
