@@ -1,5 +1,6 @@
 //! Records the git commit and the enabled cargo features, for `vuhitra version`.
 //!
+//! The commit gets `-dirty` after it when tracked files have uncommitted changes.
 //! `VUHITRA_GIT_COMMIT` wins when set, because container builds copy the
 //! sources without the `.git` directory and pass the commit as a build argument.
 
@@ -18,6 +19,13 @@ fn main() {
     if let Some(git_dir) = git_output(&["rev-parse", "--git-dir"]) {
         println!("cargo:rerun-if-changed={git_dir}/HEAD");
         println!("cargo:rerun-if-changed={git_dir}/refs/heads");
+        println!("cargo:rerun-if-changed={git_dir}/index");
+        // Any edit of a tracked source can make the tree dirty or clean again.
+        if let Some(top) = git_output(&["rev-parse", "--show-toplevel"]) {
+            for tracked in ["crates", "Cargo.toml", "Cargo.lock"] {
+                println!("cargo:rerun-if-changed={top}/{tracked}");
+            }
+        }
     }
     println!(
         "cargo:rustc-env=VUHITRA_BUILD_TARGET={}",
@@ -39,8 +47,15 @@ fn main() {
     println!("cargo:rustc-env=VUHITRA_FEATURES={features}");
 }
 
+/// The commit of `HEAD`, with `-dirty` after it when tracked files differ from it, so that a
+/// build with uncommitted changes does not pass for the commit.
 fn git_commit() -> Option<String> {
-    git_output(&["rev-parse", "--short=12", "HEAD"])
+    let commit = git_output(&["rev-parse", "--short=12", "HEAD"])?;
+    let changes = git_output(&["status", "--porcelain", "--untracked-files=no"]);
+    Some(match changes {
+        Some(changes) if !changes.is_empty() => format!("{commit}-dirty"),
+        _ => commit,
+    })
 }
 
 fn git_output(args: &[&str]) -> Option<String> {

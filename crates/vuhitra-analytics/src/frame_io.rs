@@ -186,7 +186,47 @@ pub fn export_ipc_file<R: Read + Seek, W: Write>(
 /// objects joined into one array, Parquet row groups under one footer.
 struct FrameExporter<W: Write> {
     format: ExportFormat,
-    state: ExportState<W>,
+    state: ExportState<KeptError<W>>,
+    /// The first failed write to the output, if any.
+    failure: FirstFailure,
+}
+
+/// The kind and text of the first failed write to an export's output.
+type FirstFailure = std::sync::Arc<std::sync::Mutex<Option<(std::io::ErrorKind, String)>>>;
+
+/// A writer that keeps the first error of the writer it wraps. The Parquet writer reports a
+/// failed write as a Thrift or specification error whose text may hide the cause, such as a
+/// closed pipe or a full disk; the kept error names it.
+struct KeptError<W> {
+    inner: W,
+    failure: FirstFailure,
+}
+
+impl<W: Write> KeptError<W> {
+    fn keep<T>(&self, outcome: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(error) = &outcome {
+            let mut failure = self
+                .failure
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if failure.is_none() && error.kind() != std::io::ErrorKind::Interrupted {
+                *failure = Some((error.kind(), error.to_string()));
+            }
+        }
+        outcome
+    }
+}
+
+impl<W: Write> Write for KeptError<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let outcome = self.inner.write(bytes);
+        self.keep(outcome)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let outcome = self.inner.flush();
+        self.keep(outcome)
+    }
 }
 
 enum ExportState<W: Write> {
@@ -209,11 +249,16 @@ const PARQUET_ROW_GROUP_ROWS: usize = 512 * 512;
 
 impl<W: Write> FrameExporter<W> {
     fn new(schema: &Schema, format: ExportFormat, writer: W) -> Result<Self> {
+        let failure = FirstFailure::default();
+        let writer = KeptError {
+            inner: writer,
+            failure: failure.clone(),
+        };
         let state = match format {
             ExportFormat::Parquet => {
                 let writer = ParquetWriter::new(writer)
                     .batched(schema)
-                    .map_err(|error| export_error(format, error))?;
+                    .map_err(|error| export_error(format, error, &failure))?;
                 ExportState::Parquet {
                     writer: Box::new(writer),
                     pending: None,
@@ -225,7 +270,11 @@ impl<W: Write> FrameExporter<W> {
                 started: false,
             },
         };
-        Ok(FrameExporter { format, state })
+        Ok(FrameExporter {
+            format,
+            state,
+            failure,
+        })
     }
 
     fn write(&mut self, batch: &DataFrame) -> Result<()> {
@@ -238,7 +287,7 @@ impl<W: Write> FrameExporter<W> {
                 writer, started, ..
             } => write_text_batch(writer, format, batch, started),
         };
-        outcome.map_err(|error| export_error(format, error))
+        outcome.map_err(|error| export_error(format, error, &self.failure))
     }
 
     fn finish(self) -> Result<()> {
@@ -268,7 +317,7 @@ impl<W: Write> FrameExporter<W> {
                 ended.and_then(|()| writer.flush().map_err(PolarsError::from))
             }
         };
-        outcome.map_err(|error| export_error(format, error))
+        outcome.map_err(|error| export_error(format, error, &self.failure))
     }
 }
 
@@ -356,27 +405,27 @@ fn write_text_batch<W: Write>(
     Ok(())
 }
 
-/// Maps an export failure to an error: a failed write to the output, or a frame the format
-/// cannot represent.
-fn export_error(format: ExportFormat, error: PolarsError) -> AnalyticsError {
+/// Maps an export failure to an error: a failed write to the output (the first one, whatever
+/// the writer made of it), or a frame the format cannot represent.
+fn export_error(
+    format: ExportFormat,
+    error: PolarsError,
+    failure: &FirstFailure,
+) -> AnalyticsError {
+    let kept = failure
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    if let Some((kind, text)) = kept {
+        return AnalyticsError::Write(std::io::Error::new(kind, text));
+    }
     match error {
         PolarsError::IO { error, .. } => {
             AnalyticsError::Write(std::io::Error::new(error.kind(), error.to_string()))
         }
-        other => {
-            // The Parquet writer reports a failed write as a specification error whose text
-            // ends with the system's message, such as "No space left on device".
-            let text = other.to_string();
-            match text.split_once(PARQUET_IO_ERROR) {
-                Some((_, cause)) => AnalyticsError::Write(std::io::Error::other(cause.to_string())),
-                None => AnalyticsError::polars(format!("writing the frame as {format:?}"), other),
-            }
-        }
+        other => AnalyticsError::polars(format!("writing the frame as {format:?}"), other),
     }
 }
-
-/// The words before the system's message in a failed write of the Parquet writer.
-const PARQUET_IO_ERROR: &str = "underlying IO error: ";
 
 #[cfg(test)]
 mod tests {
@@ -526,5 +575,43 @@ mod tests {
         write_frame(&sample_frame(), ExportFormat::Parquet, &mut out).unwrap();
         let back = ParquetReader::new(Cursor::new(out)).finish().unwrap();
         assert_eq!(back.shape(), (3, 3));
+    }
+
+    /// A writer that takes `room` bytes and then fails as a pipe whose reader has gone.
+    struct ClosingPipe {
+        room: usize,
+    }
+
+    impl Write for ClosingPipe {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
+            let taken = bytes.len().min(self.room);
+            self.room -= taken;
+            Ok(taken)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A reader that stops early shows as a closed pipe in every format, Parquet included.
+    #[test]
+    fn closed_pipe_reported_in_every_format() {
+        let frame = df!("id" => (0..100_000i64).collect::<Vec<_>>()).unwrap();
+        for format in [
+            ExportFormat::Csv,
+            ExportFormat::Json,
+            ExportFormat::Ndjson,
+            ExportFormat::Parquet,
+        ] {
+            let error = write_frame(&frame, format, ClosingPipe { room: 64 }).unwrap_err();
+            let AnalyticsError::Write(error) = error else {
+                panic!("{format:?}: {error}");
+            };
+            assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "{format:?}");
+        }
     }
 }

@@ -59,18 +59,25 @@ pub fn sniff_dialect(
     quote: Quoting,
     header: Option<bool>,
 ) -> Dialect {
-    let quote = match quote {
-        Quoting::Detect => Some(sniff_quote(sample, complete)),
+    let known_delimiter =
+        delimiter.or_else(|| matches!(extension_hint, Some("tsv" | "tab")).then_some(b'\t'));
+    let mut detected_quote = match quote {
+        Quoting::Detect => Some(match &known_delimiter {
+            Some(delimiter) => sniff_quote(sample, complete, std::slice::from_ref(delimiter)),
+            None => sniff_quote(sample, complete, &CANDIDATE_DELIMITERS),
+        }),
         Quoting::Char(quote) => Some(quote),
         Quoting::Off => None,
     };
-    let delimiter = delimiter.unwrap_or_else(|| {
-        if matches!(extension_hint, Some("tsv" | "tab")) {
-            b'\t'
-        } else {
-            sniff_delimiter(sample, quote, complete)
-        }
-    });
+    let delimiter =
+        known_delimiter.unwrap_or_else(|| sniff_delimiter(sample, detected_quote, complete));
+
+    // The first guess took any candidate delimiter as the end of a field. Once the delimiter
+    // is known, only it does: in a tab-separated file, `'Yes', he said` is text.
+    if quote == Quoting::Detect && known_delimiter.is_none() {
+        detected_quote = Some(sniff_quote(sample, complete, &[delimiter]));
+    }
+    let quote = detected_quote;
     let has_header = header.unwrap_or_else(|| {
         let records = sample_records(sample, delimiter, quote, complete);
         sniff_header(&records)
@@ -125,8 +132,8 @@ fn mode(sorted: &[usize]) -> usize {
 /// as do not (a doubled `''` inside is an escaped quote). Text such as `'Tis the season` or
 /// `'cause it's late` therefore keeps its apostrophes. A single-quoted file with a few fields
 /// over several lines is still read with `'`. When the sample is not the whole file, its cut
-/// last line is left out.
-fn sniff_quote(sample: &[u8], complete: bool) -> u8 {
+/// last line is left out. A field starts and ends at a line break or at one of `delimiters`.
+fn sniff_quote(sample: &[u8], complete: bool, delimiters: &[u8]) -> u8 {
     if sample.contains(&b'"') {
         return b'"';
     }
@@ -138,11 +145,9 @@ fn sniff_quote(sample: &[u8], complete: bool) -> u8 {
             None => sample,
         }
     };
-    let ends_field = |byte: Option<&u8>| {
-        matches!(
-            byte,
-            None | Some(b',' | b'\t' | b';' | b'|' | b'\n' | b'\r')
-        )
+    let ends_field = |byte: Option<&u8>| match byte {
+        None | Some(b'\n' | b'\r') => true,
+        Some(byte) => delimiters.contains(byte),
     };
     let (mut closed_fields, mut open_fields) = (0usize, 0usize);
     for (start, _) in sample.iter().enumerate().filter(|(_, &byte)| byte == b'\'') {
@@ -283,5 +288,20 @@ mod tests {
             sniff("id\ttext\n1\t'Grinch' steals toys\n").quote,
             Some(b'"')
         );
+        // A quote followed by a comma closes no field of a tab-separated file.
+        let apostrophes = "id\ttext\n1\t'Yes', he said\n2\t'No', she said\n3\tmaybe\n";
+        let dialect = sniff(apostrophes);
+        assert_eq!((dialect.delimiter, dialect.quote), (b'\t', Some(b'"')));
+        let tsv = sniff_dialect(
+            said.as_bytes(),
+            true,
+            Some("tsv"),
+            None,
+            Quoting::Detect,
+            None,
+        );
+        assert_eq!(tsv.quote, Some(b'"'));
+        // Single-quoted fields of a semicolon-separated file still count.
+        assert_eq!(sniff("a;b\n'x;y';1\n'z';2\n").quote, Some(b'\''));
     }
 }

@@ -814,6 +814,49 @@ fn output_to_named_pipe_keeps_pipe() {
     assert!(file_type.is_fifo(), "the pipe was replaced: {file_type:?}");
 }
 
+/// A reader that stops early, like `head -c` on standard output, ends a Parquet export as it
+/// ends a CSV one: exit 0 and nothing on stderr. The Parquet writer used to report the closed
+/// pipe as "Invalid thrift: transport error".
+#[cfg(unix)]
+#[test]
+fn parquet_export_to_closed_pipe_succeeds() {
+    use std::io::Read;
+
+    let sandbox = Sandbox::new();
+    // Distinct values, so that the Parquet file is much larger than a pipe's buffer.
+    let mut csv = String::from("id,code\n");
+    for row in 0..300_000u64 {
+        csv.push_str(&format!(
+            "{row},{}\n",
+            row.wrapping_mul(2_654_435_761) % 1_000_003
+        ));
+    }
+    sandbox.write("work/wide.csv", &csv);
+    assert_success(
+        &run(
+            &sandbox,
+            &[],
+            &["analyze", "wide.csv", "--cache-key", "wide"],
+        ),
+        "analyze",
+    );
+
+    for format in ["parquet", "csv"] {
+        let mut child = sandbox
+            .process()
+            .args(["--no-config", "data", "get", "wide", "--format", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_success(&output, &format!("{format} into a closed pipe"));
+        assert_eq!(text(&output.stderr), "", "{format}");
+    }
+}
+
 /// `--output` replacing an existing file keeps its permissions, and through a symbolic link
 /// replaces the file the link points to, leaving the link in place.
 #[cfg(unix)]
@@ -844,6 +887,53 @@ fn output_keeps_permissions_and_links() {
     assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
     let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+
+    // A link to a file that does not exist yet gets that file, and stays a link.
+    let dangling = sandbox.work_dir().join("dangling.csv");
+    std::os::unix::fs::symlink("made/by-export.csv", &dangling).unwrap();
+    std::fs::create_dir(sandbox.work_dir().join("made")).unwrap();
+    let output = run(
+        &sandbox,
+        &[],
+        &[
+            "data",
+            "get",
+            "sales",
+            "--format",
+            "csv",
+            "--output",
+            "dangling.csv",
+        ],
+    );
+    assert_success(&output, "data get through a dangling link");
+    let created = sandbox.work_dir().join("made/by-export.csv");
+    assert!(std::fs::read_to_string(&created)
+        .unwrap()
+        .starts_with("region,units,price,shipped\n"));
+    assert!(std::fs::symlink_metadata(&dangling).unwrap().is_symlink());
+
+    // Links in a loop fail with a message, not a hang.
+    std::os::unix::fs::symlink("loop-b.csv", sandbox.work_dir().join("loop-a.csv")).unwrap();
+    std::os::unix::fs::symlink("loop-a.csv", sandbox.work_dir().join("loop-b.csv")).unwrap();
+    let output = run(
+        &sandbox,
+        &[],
+        &[
+            "data",
+            "get",
+            "sales",
+            "--format",
+            "csv",
+            "--output",
+            "loop-a.csv",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot follow the symbolic link") && stderr.contains("loop-a.csv"),
+        "{stderr}"
+    );
 }
 
 /// Interrupting `analyze --cache-key` removes its temporary files (the staging file, and the

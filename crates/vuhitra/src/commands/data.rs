@@ -569,12 +569,14 @@ fn write_file_atomically(
             .with_source(error)
             .with_hint("check that the directory exists and is writable, and its free space")
     };
-    let is_link = fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_symlink());
-    let target = if is_link {
-        fs::canonicalize(path).map_err(|error| cannot_write(&error))?
-    } else {
-        path.to_path_buf()
-    };
+    let target = link_target(path).map_err(|error| {
+        CliError::user(format!(
+            "cannot follow the symbolic link {}",
+            path.display()
+        ))
+        .with_source(&error)
+        .with_hint("point the link at a file, or pass another --output path")
+    })?;
     let existing = fs::metadata(&target).ok();
 
     if existing
@@ -621,6 +623,29 @@ fn write_file_atomically(
         let _ = fs::remove_file(&temp);
     }
     written
+}
+
+/// Follows `path` through symbolic links to the path they end at, which need not exist yet:
+/// a link to a missing file gets that file, as a shell's `>` would create it.
+fn link_target(path: &Path) -> std::io::Result<PathBuf> {
+    /// Links followed at most, as Linux does before it reports a loop.
+    const MAX_LINKS: usize = 40;
+
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let is_link = fs::symlink_metadata(&current).is_ok_and(|metadata| metadata.is_symlink());
+        if !is_link {
+            return Ok(current);
+        }
+        let next = fs::read_link(&current)?;
+        current = match current.parent() {
+            Some(folder) if next.is_relative() => folder.join(next),
+            _ => next,
+        };
+    }
+    Err(std::io::Error::other(format!(
+        "more than {MAX_LINKS} symbolic links in a row, probably a loop"
+    )))
 }
 
 /// The source of the Arrow IPC bytes that `data get` exports.
