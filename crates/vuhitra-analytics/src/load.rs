@@ -107,6 +107,9 @@ pub struct LoadPlan {
     pub columns: Vec<ColumnPlan>,
     /// Reading settings and row counts.
     pub info: ReadInfo,
+    /// Selected columns left out because their type is nested (JSON objects and lists,
+    /// Parquet structs), which the profile cannot summarise.
+    pub nested: Vec<String>,
     source: PlanSource,
     sample: Option<Vec<u64>>,
     dialect: Option<Dialect>,
@@ -592,6 +595,11 @@ fn plan_parquet(
     let storages: Vec<Option<StorageKind>> = shapes.iter().map(FrameShape::storage).collect();
     let dtypes: Vec<DataType> = shapes.iter().map(|shape| shape.dtype.clone()).collect();
     let columns = typed_columns(&names, &selected, &storages, &dtypes, &mut warnings);
+    let nested: Vec<String> = selected
+        .iter()
+        .filter(|&&index| storages[index].is_none())
+        .map(|&index| names[index].clone())
+        .collect();
     let info = ReadInfo::self_describing(
         path,
         size,
@@ -600,7 +608,7 @@ fn plan_parquet(
         layout.spans.len(),
         warnings,
     );
-    Ok(LoadPlan::new(
+    let mut plan = LoadPlan::new(
         columns,
         info,
         PlanSource::Parquet {
@@ -609,7 +617,9 @@ fn plan_parquet(
         },
         None,
         options,
-    ))
+    );
+    plan.nested = nested;
+    Ok(plan)
 }
 
 /// Plans NDJSON, or a JSON array of objects, which is read element by element the same way.
@@ -712,6 +722,11 @@ fn plan_json(
         .collect();
     let dtypes: Vec<DataType> = shapes.iter().map(|shape| shape.dtype.clone()).collect();
     let columns = typed_columns(&names, &selected, &storages, &dtypes, &mut warnings);
+    let nested: Vec<String> = selected
+        .iter()
+        .filter(|&&index| storages[index].is_none())
+        .map(|&index| names[index].clone())
+        .collect();
 
     // Keys that are always null are read as text, as the whole-file reader did.
     let schema: Schema = columns
@@ -726,7 +741,7 @@ fn plan_json(
         .collect();
     let info =
         ReadInfo::self_describing(path, size, format, scan.rows, scan.chunks.len(), warnings);
-    Ok(LoadPlan::new(
+    let mut plan = LoadPlan::new(
         columns,
         info,
         PlanSource::Ndjson {
@@ -736,7 +751,9 @@ fn plan_json(
         },
         None,
         options,
-    ))
+    );
+    plan.nested = nested;
+    Ok(plan)
 }
 
 /// Maximum length of a type name shown in a warning, in characters.
@@ -902,7 +919,7 @@ fn select_columns(path: &Path, names: &[String], wanted: Option<&[String]>) -> R
             return Err(AnalyticsError::UnknownColumn {
                 path: path.to_path_buf(),
                 name: name.clone(),
-                available: names.join(", "),
+                available: crate::options::list_names(names),
             });
         };
         if !selected.contains(&index) {
@@ -934,6 +951,7 @@ impl LoadPlan {
         LoadPlan {
             columns,
             info,
+            nested: Vec::new(),
             source,
             sample,
             dialect,

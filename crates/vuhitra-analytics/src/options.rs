@@ -269,6 +269,74 @@ pub fn parse_quote(text: &str) -> Result<Quoting> {
     }
 }
 
+/// Splits a comma-separated list of column names, as `--columns` and `--sentiment` take it.
+/// A name in double quotes may contain commas, and `""` inside it stands for one `"`:
+/// `"last, first",age` names two columns. Names are kept as written, spaces included.
+pub fn split_names(text: &str) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    loop {
+        let name;
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let mut unquoted = String::new();
+            let mut chars = quoted.char_indices();
+            let mut end = None;
+            while let Some((index, char)) = chars.next() {
+                if char != '"' {
+                    unquoted.push(char);
+                    continue;
+                }
+                if quoted[index + 1..].starts_with('"') {
+                    unquoted.push('"');
+                    chars.next();
+                    continue;
+                }
+                end = Some(index + 1);
+                break;
+            }
+            let Some(end) = end else {
+                return Err(AnalyticsError::InvalidOption(format!(
+                    "the column list {text:?} opens a quoted name that does not close; end                      it with \" (a \" inside the name is written \"\")"
+                )));
+            };
+            rest = &quoted[end..];
+            if !rest.is_empty() && !rest.starts_with(',') {
+                return Err(AnalyticsError::InvalidOption(format!(
+                    "the column list {text:?} has text after the quoted name {unquoted:?}; put \
+                     a comma after the closing quote"
+                )));
+            }
+            name = unquoted;
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            name = rest[..end].to_string();
+            rest = &rest[end..];
+        }
+        names.push(name);
+        match rest.strip_prefix(',') {
+            Some(after) => rest = after,
+            None => return Ok(names),
+        }
+    }
+}
+
+/// Lists column names for a message, separated by ", ". Names that contain a comma or start
+/// with `"` are quoted as [`split_names`] reads them.
+pub fn list_names<S: AsRef<str>>(names: &[S]) -> String {
+    let listed: Vec<String> = names
+        .iter()
+        .map(|name| {
+            let name = name.as_ref();
+            if name.contains(',') || name.starts_with('"') {
+                format!("\"{}\"", name.replace('"', "\"\""))
+            } else {
+                name.to_string()
+            }
+        })
+        .collect();
+    listed.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,5 +406,25 @@ mod tests {
         assert!(quote.contains("quotes values"), "{quote}");
         let newline = parse_delimiter("\n").unwrap_err().to_string();
         assert!(newline.contains("ends rows"), "{newline}");
+    }
+
+    #[test]
+    fn column_names_split_and_joined() {
+        assert_eq!(split_names("a,b").unwrap(), ["a", "b"]);
+        assert_eq!(
+            split_names("\"last, first\",age").unwrap(),
+            ["last, first", "age"]
+        );
+        assert_eq!(split_names("\"say \"\"hi\"\"\"").unwrap(), ["say \"hi\""]);
+        assert_eq!(split_names("a, b").unwrap(), ["a", " b"]);
+        assert_eq!(split_names("").unwrap(), [""]);
+        assert!(split_names("\"open,b").is_err());
+        assert!(split_names("\"a\"b,c").is_err());
+
+        let names = ["plain", "last, first", "\"quoted\"", "x\"y"];
+        let listed = list_names(&names);
+        assert_eq!(listed, "plain, \"last, first\", \"\"\"quoted\"\"\", x\"y");
+        let written = "plain,\"last, first\",\"\"\"quoted\"\"\",x\"y";
+        assert_eq!(split_names(written).unwrap(), names);
     }
 }

@@ -61,22 +61,29 @@ pub fn profile_file_with(
 fn check_sentiment_columns(plan: &mut LoadPlan, options: &LoadOptions) -> Result<()> {
     for name in &options.sentiment.columns {
         let Some(column) = plan.columns.iter().find(|column| &column.name == name) else {
+            if plan.nested.contains(name) {
+                return Err(AnalyticsError::InvalidOption(format!(
+                    "--sentiment names column {name:?}, whose values are nested (objects or \
+                     lists), so they hold no single text to score; name a text column"
+                )));
+            }
             if let Some(selected) = &options.columns {
                 return Err(AnalyticsError::InvalidOption(format!(
                     "--sentiment names column {name:?}, which is not among the columns --columns \
                      selects ({}); add it to --columns if the file has it",
-                    selected.join(", ")
+                    crate::options::list_names(selected)
                 )));
             }
             return Err(AnalyticsError::UnknownColumn {
                 path: plan.info.path.clone(),
                 name: name.clone(),
-                available: plan
-                    .columns
-                    .iter()
-                    .map(|column| column.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                available: crate::options::list_names(
+                    &plan
+                        .columns
+                        .iter()
+                        .map(|column| column.name.as_str())
+                        .collect::<Vec<_>>(),
+                ),
             });
         };
         let read_as = match column.storage {

@@ -293,7 +293,7 @@ mod tests {
         let dialect = sniff(apostrophes);
         assert_eq!((dialect.delimiter, dialect.quote), (b'\t', Some(b'"')));
         let tsv = sniff_dialect(
-            said.as_bytes(),
+            apostrophes.as_bytes(),
             true,
             Some("tsv"),
             None,

@@ -497,3 +497,67 @@ fn quote_none_keeps_quotes_as_text() {
         "{errors}"
     );
 }
+
+/// A column name with a comma is given to `--columns` and `--sentiment` in double quotes,
+/// and lists of columns in messages quote it the same way.
+#[test]
+fn quoted_column_names_with_commas() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write(
+        "work/people.csv",
+        "\"last, first\",age,note\n\"Doe, Jane\",41,great service\n\"Roe, Rick\",35,awful wait\n",
+    );
+    let path = file.to_str().unwrap();
+
+    let output = analyze(
+        &sandbox,
+        &[
+            path,
+            "--format",
+            "json",
+            "--columns",
+            "\"last, first\",note",
+            "--sentiment",
+            "\"last, first\"",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let report = json_of(&output);
+    let names: Vec<&str> = report["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|column| column["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["last, first", "note"]);
+    assert_eq!(report["columns"][0]["sentiment"]["scored"], 2);
+
+    let output = analyze(&sandbox, &[path, "--columns", "last"]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        errors.contains("available columns: \"last, first\", age, note"),
+        "{errors}"
+    );
+
+    let output = analyze(&sandbox, &[path, "--columns", "\"last, first"]);
+    assert_eq!(output.status.code(), Some(2));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(errors.contains("does not close"), "{errors}");
+}
+
+/// `--sentiment` naming a JSON field whose values are objects says why it cannot be scored,
+/// instead of "not found".
+#[test]
+fn sentiment_of_nested_field_rejected() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write(
+        "work/events.ndjson",
+        "{\"id\":1,\"meta\":{\"a\":1},\"text\":\"good\"}\n{\"id\":2,\"meta\":{\"a\":2},\"text\":\"bad\"}\n",
+    );
+    let path = file.to_str().unwrap();
+    let output = analyze(&sandbox, &[path, "--sentiment", "meta"]);
+    assert_eq!(output.status.code(), Some(2));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(errors.contains("values are nested"), "{errors}");
+}

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use vuhitra_analytics::options::{parse_delimiter, parse_quote, DEFAULT_CHUNK_BYTES};
+use vuhitra_analytics::options::{parse_delimiter, parse_quote, split_names, DEFAULT_CHUNK_BYTES};
 use vuhitra_analytics::{
     profile_file, render, AnalyticsError, Encoding, InputFormat, LoadOptions, NoProgress, Profile,
     Progress, ReportFormat, SentimentOptions, TerminalProgress,
@@ -62,8 +62,9 @@ pub struct Args {
     #[arg(long, value_name = "VALUES", value_delimiter = ',')]
     pub na_values: Vec<String>,
 
-    /// Profile only these columns, comma-separated.
-    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    /// Profile only these columns, comma-separated; a name that contains a comma goes in
+    /// double quotes ('"last, first",age'). May be given more than once.
+    #[arg(long, value_name = "NAMES")]
     pub columns: Option<Vec<String>>,
 
     /// Profile a random sample of N rows, chosen with --seed.
@@ -84,9 +85,9 @@ pub struct Args {
     pub top_k: usize,
 
     /// Score every value of these text columns with VADER (the scores of vaderSentiment
-    /// 3.3.2), comma-separated. Without it, each free-text column gets a summary of a random
-    /// sample of 10,000 of its values.
-    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    /// 3.3.2), comma-separated and quoted like --columns. Without it, each free-text column
+    /// gets a summary of a random sample of 10,000 of its values.
+    #[arg(long, value_name = "NAMES")]
     pub sentiment: Vec<String>,
 
     /// Score no sentiment besides the columns --sentiment names.
@@ -190,6 +191,16 @@ fn print_profile(args: &Args, context: &Context, profile: &Profile) -> CliResult
     context.output.stream(&render(profile, format))
 }
 
+/// Reads the column names of `--columns` or `--sentiment`, given once or more, each a list
+/// that [`split_names`] reads.
+fn name_lists(lists: &[String]) -> CliResult<Vec<String>> {
+    let mut names = Vec::new();
+    for list in lists {
+        names.extend(split_names(list).map_err(|error| CliError::usage(error.to_string()))?);
+    }
+    Ok(names)
+}
+
 fn load_options(args: &Args, context: &Context) -> CliResult<LoadOptions> {
     let delimiter = args
         .delimiter
@@ -230,7 +241,7 @@ fn load_options(args: &Args, context: &Context) -> CliResult<LoadOptions> {
             EncodingArg::Latin1 => Encoding::Latin1,
         },
         na_values: Vec::new(),
-        columns: args.columns.clone(),
+        columns: args.columns.as_deref().map(name_lists).transpose()?,
         limit_rows: args.limit_rows,
         sample: args.sample,
         seed: args.seed,
@@ -238,7 +249,7 @@ fn load_options(args: &Args, context: &Context) -> CliResult<LoadOptions> {
         chunk_bytes: args.chunk_bytes,
         top_k: args.top_k,
         sentiment: SentimentOptions {
-            columns: args.sentiment.clone(),
+            columns: name_lists(&args.sentiment)?,
             automatic: !args.no_sentiment,
         },
         ..LoadOptions::default()
