@@ -409,7 +409,7 @@ mod tests {
     }
 
     #[test]
-    fn column_names_split_and_joined() {
+    fn column_names_split_and_listed() {
         assert_eq!(split_names("a,b").unwrap(), ["a", "b"]);
         assert_eq!(
             split_names("\"last, first\",age").unwrap(),

@@ -546,8 +546,8 @@ fn quoted_column_names_with_commas() {
     assert!(errors.contains("does not close"), "{errors}");
 }
 
-/// `--sentiment` naming a JSON field whose values are objects says why it cannot be scored,
-/// instead of "not found".
+/// `--sentiment` naming a JSON field whose values are objects explains why it cannot be
+/// scored, instead of reporting the field as not found.
 #[test]
 fn sentiment_of_nested_field_rejected() {
     let sandbox = Sandbox::new();

@@ -41,6 +41,17 @@ fn cache_sales(sandbox: &Sandbox) {
     );
 }
 
+/// Exports the cached frame `sales` as CSV to `output`, relative to the working folder.
+fn export_sales_csv(sandbox: &Sandbox, output: &str) -> Output {
+    run(
+        sandbox,
+        &[],
+        &[
+            "data", "get", "sales", "--format", "csv", "--output", output,
+        ],
+    )
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -790,19 +801,7 @@ fn output_to_named_pipe_keeps_pipe() {
         let pipe = pipe.clone();
         std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
     };
-    let output = run(
-        &sandbox,
-        &[],
-        &[
-            "data",
-            "get",
-            "sales",
-            "--format",
-            "csv",
-            "--output",
-            "frame.pipe",
-        ],
-    );
+    let output = export_sales_csv(&sandbox, "frame.pipe");
     assert_success(&output, "data get into a pipe");
     let received = reader.join().unwrap();
     assert!(
@@ -815,8 +814,8 @@ fn output_to_named_pipe_keeps_pipe() {
 }
 
 /// A reader that stops early, like `head -c` on standard output, ends a Parquet export as it
-/// ends a CSV one: exit 0 and nothing on stderr. The Parquet writer used to report the closed
-/// pipe as "Invalid thrift: transport error".
+/// ends a CSV one: exit 0 and nothing on stderr. The Parquet writer reports the closed pipe as a
+/// Thrift transport error, so the export keeps the first write error to report instead.
 #[cfg(unix)]
 #[test]
 fn parquet_export_to_closed_pipe_succeeds() {
@@ -871,13 +870,7 @@ fn output_keeps_permissions_and_links() {
     let link = sandbox.work_dir().join("link.csv");
     std::os::unix::fs::symlink(&target, &link).unwrap();
 
-    let output = run(
-        &sandbox,
-        &[],
-        &[
-            "data", "get", "sales", "--format", "csv", "--output", "link.csv",
-        ],
-    );
+    let output = export_sales_csv(&sandbox, "link.csv");
     assert_success(&output, "data get through a link");
     let written = std::fs::read_to_string(&target).unwrap();
     assert!(
@@ -892,19 +885,7 @@ fn output_keeps_permissions_and_links() {
     let dangling = sandbox.work_dir().join("dangling.csv");
     std::os::unix::fs::symlink("made/by-export.csv", &dangling).unwrap();
     std::fs::create_dir(sandbox.work_dir().join("made")).unwrap();
-    let output = run(
-        &sandbox,
-        &[],
-        &[
-            "data",
-            "get",
-            "sales",
-            "--format",
-            "csv",
-            "--output",
-            "dangling.csv",
-        ],
-    );
+    let output = export_sales_csv(&sandbox, "dangling.csv");
     assert_success(&output, "data get through a dangling link");
     let created = sandbox.work_dir().join("made/by-export.csv");
     assert!(std::fs::read_to_string(&created)
@@ -915,19 +896,7 @@ fn output_keeps_permissions_and_links() {
     // Links in a loop fail with a message, not a hang.
     std::os::unix::fs::symlink("loop-b.csv", sandbox.work_dir().join("loop-a.csv")).unwrap();
     std::os::unix::fs::symlink("loop-a.csv", sandbox.work_dir().join("loop-b.csv")).unwrap();
-    let output = run(
-        &sandbox,
-        &[],
-        &[
-            "data",
-            "get",
-            "sales",
-            "--format",
-            "csv",
-            "--output",
-            "loop-a.csv",
-        ],
-    );
+    let output = export_sales_csv(&sandbox, "loop-a.csv");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
