@@ -19,6 +19,7 @@ pub mod load;
 pub mod ndjson;
 pub mod options;
 pub mod parquet;
+mod plain;
 pub mod profile;
 pub mod progress;
 pub mod random;

@@ -27,6 +27,7 @@ use crate::json_array;
 use crate::ndjson::{self, JsonKind, LineChunk, RowLayout};
 use crate::options::{Encoding, InputFormat, LoadOptions, Quoting};
 use crate::parquet::{self, RowSpan};
+use crate::plain::{parse_plain_chunk, PlainColumn, PlainType};
 use crate::progress::Progress;
 use crate::random::SplitMix64;
 use crate::scan::{
@@ -1089,6 +1090,40 @@ impl LoadPlan {
             .collect();
         let projection: Vec<usize> = self.columns.iter().map(|column| column.index).collect();
         let dialect = self.dialect.expect("delimited text has a dialect");
+
+        // Without quotes and carriage returns, lines and fields are found faster than
+        // Polars' reader finds them (see `plain.rs`).
+        if chunk.plain {
+            let columns: Vec<PlainColumn> = self
+                .columns
+                .iter()
+                .map(|column| PlainColumn {
+                    index: column.index,
+                    name: all_names[column.index].as_str().into(),
+                    kind: match column.storage {
+                        StorageKind::Integer => PlainType::Integer,
+                        StorageKind::Float => PlainType::Float,
+                        _ => PlainType::Text,
+                    },
+                })
+                .collect();
+            let parsed = parse_plain_chunk(
+                &bytes,
+                dialect.delimiter,
+                all_names.len(),
+                &columns,
+                &self.na_values,
+            );
+            if let Some(frame) = parsed.filter(|frame| frame.height() as u64 == chunk.rows) {
+                return Ok(frame);
+            }
+            debug!(
+                start = chunk.start,
+                end = chunk.end,
+                "chunk left to Polars' reader, which the plain parser could not read"
+            );
+        }
+
         let null_values = (!self.na_values.is_empty()).then(|| {
             NullValues::AllColumns(self.na_values.iter().map(|v| v.as_str().into()).collect())
         });
