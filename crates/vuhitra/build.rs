@@ -20,10 +20,14 @@ fn main() {
         println!("cargo:rerun-if-changed={git_dir}/HEAD");
         println!("cargo:rerun-if-changed={git_dir}/refs/heads");
         println!("cargo:rerun-if-changed={git_dir}/index");
-        // Any edit of a tracked source can make the tree dirty or clean again.
-        if let Some(top) = git_output(&["rev-parse", "--show-toplevel"]) {
-            for tracked in ["crates", "Cargo.toml", "Cargo.lock"] {
-                println!("cargo:rerun-if-changed={top}/{tracked}");
+        // An edit of any tracked file can make the tree dirty or clean again, so every
+        // tracked entry at the top of the repository is watched (the build folder is not
+        // tracked, so building does not trigger a rerun).
+        let top = git_output(&["rev-parse", "--show-toplevel"]);
+        let tracked = git_output(&["ls-tree", "--name-only", "HEAD"]);
+        if let (Some(top), Some(tracked)) = (top, tracked) {
+            for entry in tracked.lines() {
+                println!("cargo:rerun-if-changed={top}/{entry}");
             }
         }
     }

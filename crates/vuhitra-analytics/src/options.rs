@@ -296,7 +296,8 @@ pub fn split_names(text: &str) -> Result<Vec<String>> {
             }
             let Some(end) = end else {
                 return Err(AnalyticsError::InvalidOption(format!(
-                    "the column list {text:?} opens a quoted name that does not close; end                      it with \" (a \" inside the name is written \"\")"
+                    "the column list {text:?} opens a quoted name that does not close; end \
+                     it with \" (a \" inside the name is written \"\")"
                 )));
             };
             rest = &quoted[end..];
@@ -312,6 +313,12 @@ pub fn split_names(text: &str) -> Result<Vec<String>> {
             name = rest[..end].to_string();
             rest = &rest[end..];
         }
+        if name.is_empty() {
+            return Err(AnalyticsError::InvalidOption(format!(
+                "the column list {text:?} has an empty name; remove the extra comma, or quote \
+                 a name that has spaces at its ends (\" price\")"
+            )));
+        }
         names.push(name);
         match rest.strip_prefix(',') {
             Some(after) => rest = after,
@@ -320,14 +327,16 @@ pub fn split_names(text: &str) -> Result<Vec<String>> {
     }
 }
 
-/// Lists column names for a message, separated by ", ". Names that contain a comma or start
-/// with `"` are quoted as [`split_names`] reads them.
+/// Lists column names for a message, separated by ", ". Names that contain a comma, start
+/// with `"` or have spaces at their ends are quoted as [`split_names`] reads them.
 pub fn list_names<S: AsRef<str>>(names: &[S]) -> String {
     let listed: Vec<String> = names
         .iter()
         .map(|name| {
             let name = name.as_ref();
-            if name.contains(',') || name.starts_with('"') {
+            let spaced =
+                name.starts_with(char::is_whitespace) || name.ends_with(char::is_whitespace);
+            if name.contains(',') || name.starts_with('"') || spaced || name.is_empty() {
                 format!("\"{}\"", name.replace('"', "\"\""))
             } else {
                 name.to_string()
@@ -417,13 +426,22 @@ mod tests {
         );
         assert_eq!(split_names("\"say \"\"hi\"\"\"").unwrap(), ["say \"hi\""]);
         assert_eq!(split_names("a, b").unwrap(), ["a", " b"]);
-        assert_eq!(split_names("").unwrap(), [""]);
-        assert!(split_names("\"open,b").is_err());
+        assert_eq!(split_names("\" price\"").unwrap(), [" price"]);
+        for empty in ["", "a,", ",", "\"\"", "a,,b"] {
+            let error = split_names(empty).unwrap_err().to_string();
+            assert!(error.contains("empty name"), "{empty:?}: {error}");
+        }
+        let unclosed = split_names("\"open,b").unwrap_err().to_string();
+        assert!(
+            unclosed.contains("does not close; end it with"),
+            "{unclosed}"
+        );
         assert!(split_names("\"a\"b,c").is_err());
 
         let names = ["plain", "last, first", "\"quoted\"", "x\"y"];
         let listed = list_names(&names);
         assert_eq!(listed, "plain, \"last, first\", \"\"\"quoted\"\"\", x\"y");
+        assert_eq!(list_names(&[" spaced "]), "\" spaced \"");
         let written = "plain,\"last, first\",\"\"\"quoted\"\"\",x\"y";
         assert_eq!(split_names(written).unwrap(), names);
     }

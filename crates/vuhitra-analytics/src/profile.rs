@@ -62,10 +62,12 @@ fn check_sentiment_columns(plan: &mut LoadPlan, options: &LoadOptions) -> Result
     for name in &options.sentiment.columns {
         let Some(column) = plan.columns.iter().find(|column| &column.name == name) else {
             if plan.nested.contains(name) {
-                return Err(AnalyticsError::InvalidOption(format!(
-                    "--sentiment names column {name:?}, whose values are nested (objects or \
-                     lists), so they hold no single text to score; name a text column"
-                )));
+                return Err(AnalyticsError::Column {
+                    name: name.clone(),
+                    message: "has nested values (objects or lists), not text, so --sentiment \
+                              cannot score it; name a text column"
+                        .to_string(),
+                });
             }
             if let Some(selected) = &options.columns {
                 return Err(AnalyticsError::InvalidOption(format!(

@@ -61,23 +61,16 @@ pub fn sniff_dialect(
 ) -> Dialect {
     let known_delimiter =
         delimiter.or_else(|| matches!(extension_hint, Some("tsv" | "tab")).then_some(b'\t'));
-    let mut detected_quote = match quote {
-        Quoting::Detect => Some(match &known_delimiter {
-            Some(delimiter) => sniff_quote(sample, complete, std::slice::from_ref(delimiter)),
-            None => sniff_quote(sample, complete, &CANDIDATE_DELIMITERS),
-        }),
+
+    // Only the file's delimiter ends a field, so each candidate delimiter gets the quote
+    // detected with it: in a tab-separated file, `'Yes', he said` is text.
+    let quote_for = |delimiter: u8| match quote {
+        Quoting::Detect => Some(sniff_quote(sample, complete, &[delimiter])),
         Quoting::Char(quote) => Some(quote),
         Quoting::Off => None,
     };
-    let delimiter =
-        known_delimiter.unwrap_or_else(|| sniff_delimiter(sample, detected_quote, complete));
-
-    // The first guess took any candidate delimiter as the end of a field. Once the delimiter
-    // is known, only it does: in a tab-separated file, `'Yes', he said` is text.
-    if quote == Quoting::Detect && known_delimiter.is_none() {
-        detected_quote = Some(sniff_quote(sample, complete, &[delimiter]));
-    }
-    let quote = detected_quote;
+    let delimiter = known_delimiter.unwrap_or_else(|| sniff_delimiter(sample, complete, quote_for));
+    let quote = quote_for(delimiter);
     let has_header = header.unwrap_or_else(|| {
         let records = sample_records(sample, delimiter, quote, complete);
         sniff_header(&records)
@@ -90,11 +83,12 @@ pub fn sniff_dialect(
 }
 
 /// Picks the candidate delimiter whose records most consistently have the same number of
-/// fields, preferring more fields, then the order of [`CANDIDATE_DELIMITERS`].
-fn sniff_delimiter(sample: &[u8], quote: Option<u8>, complete: bool) -> u8 {
+/// fields, preferring more fields, then the order of [`CANDIDATE_DELIMITERS`]. The records of
+/// each candidate are split with the quote `quote_for` gives for it.
+fn sniff_delimiter(sample: &[u8], complete: bool, quote_for: impl Fn(u8) -> Option<u8>) -> u8 {
     let mut best = (b',', 0.0f64, 1usize);
     for delimiter in CANDIDATE_DELIMITERS {
-        let records = sample_records(sample, delimiter, quote, complete);
+        let records = sample_records(sample, delimiter, quote_for(delimiter), complete);
         if records.is_empty() {
             continue;
         }
@@ -301,6 +295,13 @@ mod tests {
             None,
         );
         assert_eq!(tsv.quote, Some(b'"'));
+        // The delimiter is chosen with the quote detected for it.
+        let names = "id\tspeaker\tline\n1\t'em\t'Hi', she said\n5\t'em\t'Bye', he said\n";
+        let dialect = sniff(names);
+        assert_eq!((dialect.delimiter, dialect.quote), (b'\t', Some(b'"')));
+        let mixed = "c0;c1;c2;c3\nit's;12;'em;'Yes', he said\nplain, text;'em;55;'a'|b\n";
+        let dialect = sniff(mixed);
+        assert_eq!((dialect.delimiter, dialect.quote), (b';', Some(b'"')));
         // Single-quoted fields of a semicolon-separated file still count.
         assert_eq!(sniff("a;b\n'x;y';1\n'z';2\n").quote, Some(b'\''));
     }

@@ -557,7 +557,7 @@ fn sentiment_of_nested_field_rejected() {
     );
     let path = file.to_str().unwrap();
     let output = analyze(&sandbox, &[path, "--sentiment", "meta"]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
     let errors = String::from_utf8(output.stderr).unwrap();
-    assert!(errors.contains("values are nested"), "{errors}");
+    assert!(errors.contains("\"meta\" has nested values"), "{errors}");
 }

@@ -970,3 +970,27 @@ fn interrupted_cache_removes_staging_file() {
     assert!(staging_files().is_empty(), "left: {:?}", staging_files());
     assert_success(&run(&sandbox, &[], &["data", "list"]), "data list");
 }
+
+/// `--output` naming a folder fails before anything is written, with a file name to use, and
+/// an export leaves no temporary file behind.
+#[test]
+fn output_to_folder_rejected() {
+    let sandbox = Sandbox::new();
+    cache_sales(&sandbox);
+    std::fs::create_dir(sandbox.work_dir().join("exports")).unwrap();
+
+    let output = export_sales_csv(&sandbox, "exports");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("is a folder; name a file in it"),
+        "{stderr}"
+    );
+
+    assert_success(&export_sales_csv(&sandbox, "exports/sales.csv"), "export");
+    let names: Vec<String> = std::fs::read_dir(sandbox.work_dir().join("exports"))
+        .unwrap()
+        .map(|item| item.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["sales.csv"]);
+}

@@ -599,30 +599,41 @@ fn write_file_atomically(
         };
     }
 
+    if existing.as_ref().is_some_and(fs::Metadata::is_dir) {
+        return Err(CliError::usage(format!(
+            "--output {} is a folder; name a file in it, for example {}",
+            path.display(),
+            path.join(format!("{key}.csv")).display()
+        )));
+    }
     let file_name = target.file_name().ok_or_else(|| {
         CliError::usage(format!("--output {} does not name a file", path.display()))
     })?;
-    let temp = target.with_file_name(format!(
-        ".{}.vuhitra-{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let _interrupt = interrupt::remove_on_interrupt(&temp);
-    let written = fs::File::create(&temp)
-        .map_err(|error| cannot_write(&error))
-        .and_then(|mut file| {
-            write(&mut file).map_err(|error| export_error(error, key, Some(path)))?;
-            if let Some(metadata) = &existing {
-                file.set_permissions(metadata.permissions())
-                    .map_err(|error| cannot_write(&error))?;
-            }
-            file.sync_all().map_err(|error| cannot_write(&error))
-        })
-        .and_then(|()| fs::rename(&temp, &target).map_err(|error| cannot_write(&error)));
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
+
+    // The temporary file is created anew under a random name, never opened through an
+    // existing file or link, and removed when anything fails.
+    let folder = match target.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{}.vuhitra-", file_name.to_string_lossy()))
+        .suffix(".tmp")
+        .tempfile_in(folder)
+        .map_err(|error| cannot_write(&error))?;
+    let _interrupt = interrupt::remove_on_interrupt(temp.path());
+    write(temp.as_file_mut()).map_err(|error| export_error(error, key, Some(path)))?;
+    if let Some(metadata) = &existing {
+        temp.as_file()
+            .set_permissions(metadata.permissions())
+            .map_err(|error| cannot_write(&error))?;
     }
-    written
+    temp.as_file()
+        .sync_all()
+        .map_err(|error| cannot_write(&error))?;
+    temp.persist(&target)
+        .map_err(|error| cannot_write(&error.error))?;
+    Ok(())
 }
 
 /// Follows `path` through symbolic links to the path they end at, which need not exist yet:
