@@ -113,6 +113,10 @@ pub struct ColumnShape {
     pub has_time: bool,
     /// Whether some integer was written with a leading zero.
     pub leading_zero: bool,
+    /// Whether some integer lies outside `i64`.
+    pub huge_integer: bool,
+    /// Whether some number has a fraction, an exponent or a sign `+`, or is `inf` or `nan`.
+    pub fractional: bool,
     /// Values that read as numbers.
     pub numbers: u64,
     /// Distinct values that are not numbers, kept while there are at most
@@ -161,6 +165,8 @@ impl Default for ColumnShape {
             layouts: LayoutSet::all(),
             has_time: false,
             leading_zero: false,
+            huge_integer: false,
+            fractional: false,
             numbers: 0,
             tokens: [None; NOT_NUMBER_TOKENS],
             tokens_overflow: false,
@@ -202,7 +208,14 @@ impl ColumnShape {
                 self.leading_zero = true;
                 return;
             }
-            NumberShape::Float => self.integer = false,
+            NumberShape::HugeInteger => {
+                self.integer = false;
+                self.huge_integer = true;
+            }
+            NumberShape::Float => {
+                self.integer = false;
+                self.fractional = true;
+            }
             NumberShape::NotNumber => {
                 self.integer = false;
                 self.float = false;
@@ -258,6 +271,8 @@ impl ColumnShape {
         self.layouts = self.layouts.intersect(other.layouts);
         self.has_time |= other.has_time;
         self.leading_zero |= other.leading_zero;
+        self.huge_integer |= other.huge_integer;
+        self.fractional |= other.fractional;
         self.numbers += other.numbers;
         for token in other.tokens.iter().flatten() {
             let bytes = &token.bytes[..usize::from(token.length)];
@@ -276,7 +291,9 @@ impl ColumnShape {
             StorageKind::Boolean
         } else if self.integer {
             StorageKind::Integer
-        } else if self.float {
+        } else if self.float && !(self.huge_integer && !self.fractional) {
+            // Whole numbers of which some lie outside `i64` stay text, as pandas keeps them
+            // as objects: read as floats, distinct identifiers would become equal.
             StorageKind::Float
         } else if let Some(layout) = self.layouts.preferred() {
             StorageKind::Temporal {
@@ -296,7 +313,9 @@ pub enum NumberShape {
     Integer,
     /// An integer with a leading zero, such as `007`.
     LeadingZero,
-    /// A float (or an integer outside `i64`).
+    /// An integer outside `i64`.
+    HugeInteger,
+    /// A float.
     Float,
     /// Not a number.
     NotNumber,
@@ -353,7 +372,7 @@ pub fn classify_number(value: &[u8]) -> NumberShape {
         return if text.parse::<i64>().is_ok() {
             NumberShape::Integer
         } else {
-            NumberShape::Float
+            NumberShape::HugeInteger
         };
     }
 
@@ -424,7 +443,10 @@ mod tests {
         assert_eq!(classify_number(b"1e-3"), NumberShape::Float);
         assert_eq!(classify_number(b"-inf"), NumberShape::Float);
         assert_eq!(classify_number(b"NaN"), NumberShape::Float);
-        assert_eq!(classify_number(b"99999999999999999999"), NumberShape::Float);
+        assert_eq!(
+            classify_number(b"99999999999999999999"),
+            NumberShape::HugeInteger
+        );
         assert_eq!(classify_number(b"1e"), NumberShape::NotNumber);
         assert_eq!(classify_number(b"."), NumberShape::NotNumber);
         assert_eq!(classify_number(b"-"), NumberShape::NotNumber);
@@ -458,6 +480,30 @@ mod tests {
             }
         );
         assert_eq!(shape_of(&["2013-01-01", "hello"]), StorageKind::Text);
+    }
+
+    /// Identifiers too long for `i64` stay text instead of collapsing into equal floats;
+    /// beside a fraction they are floats, as pandas reads them.
+    #[test]
+    fn huge_integers_kept_as_text() {
+        let mut ids = ColumnShape::default();
+        for value in ["12345678901234567890001", "12345678901234567890002", "7"] {
+            ids.observe(value.as_bytes());
+        }
+        assert_eq!(ids.storage(), StorageKind::Text);
+
+        let mut measures = ColumnShape::default();
+        for value in ["12345678901234567890001", "2.5"] {
+            measures.observe(value.as_bytes());
+        }
+        assert_eq!(measures.storage(), StorageKind::Float);
+
+        let mut left = ColumnShape::default();
+        left.observe(b"18446744073709551615");
+        let mut right = ColumnShape::default();
+        right.observe(b"1");
+        left.merge(&right);
+        assert_eq!(left.storage(), StorageKind::Text);
     }
 
     #[test]
