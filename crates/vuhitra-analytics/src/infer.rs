@@ -291,7 +291,7 @@ impl ColumnShape {
             StorageKind::Boolean
         } else if self.integer {
             StorageKind::Integer
-        } else if self.float && !(self.huge_integer && !self.fractional) {
+        } else if self.float && (self.fractional || !self.huge_integer) {
             // Whole numbers of which some lie outside `i64` stay text, as pandas keeps them
             // as objects: read as floats, distinct identifiers would become equal.
             StorageKind::Float

@@ -342,7 +342,7 @@ fn section(out: &mut String, style: Style, title: &str, header: &[&str], rows: V
                     .map(|(index, (cell, &width))| {
                         let pad = width.saturating_sub(cell.chars().count());
                         // Names and text left-aligned, figures right-aligned.
-                        if index < 2 || cell.parse::<f64>().is_err() && !cell.contains(',') {
+                        if index < 2 || !is_figure(cell) {
                             format!("{cell}{}", " ".repeat(pad))
                         } else {
                             format!("{}{cell}", " ".repeat(pad))
@@ -515,9 +515,24 @@ pub fn sparkline(bins: &[u64]) -> String {
         .collect()
 }
 
+/// Tells whether a table cell is a figure, to align it right: a number, perhaps with
+/// thousands separators such as "1,234". Text with commas, such as "Doe, J", is not.
+fn is_figure(cell: &str) -> bool {
+    cell.replace(',', "").parse::<f64>().is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_told_from_text() {
+        assert!(is_figure("1,234,567"));
+        assert!(is_figure("-12.5"));
+        assert!(!is_figure("Doe, J"));
+        assert!(!is_figure("good (5), bad (5)"));
+        assert!(!is_figure("2024-01-01"));
+    }
 
     #[test]
     fn numbers_formatted() {

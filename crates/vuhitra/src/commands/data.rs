@@ -496,17 +496,19 @@ fn get(args: &GetArgs, context: &Context) -> CliResult {
         }
         Some(output) => {
             let path = context.settings.workspace_path.join(output);
-            let mut rows = 0;
+            let mut rows = None;
             write_file_atomically(&path, &args.key, |file| {
-                rows = export(file)?;
+                rows = Some(export(file)?);
                 Ok(())
             })?;
-            tracing::info!(
-                key = %args.key,
-                rows,
-                "wrote the cached frame to {}",
-                path.display()
-            );
+            if let Some(rows) = rows {
+                tracing::info!(
+                    key = %args.key,
+                    rows,
+                    "wrote the cached frame to {}",
+                    path.display()
+                );
+            }
             Ok(())
         }
     }
@@ -593,6 +595,10 @@ fn write_file_atomically(
             // A reader that stops early, like `head` on a pipe, is not a failure, as for
             // standard output.
             Err(AnalyticsError::Write(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                tracing::info!(
+                    path = %target.display(),
+                    "the reader of the pipe stopped before the end of the frame"
+                );
                 Ok(())
             }
             other => other.map_err(|error| export_error(error, key, Some(path))),
