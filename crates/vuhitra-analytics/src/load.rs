@@ -1,8 +1,9 @@
 //! Loading a file into typed Polars frames, chunk by chunk.
 //!
 //! Delimited text is read in two passes. The first ([`crate::scan`]) checks the bytes and rows
-//! and infers every column's type. The second reads chunks of whole records with Polars' CSV
-//! reader, which parses numbers, and then converts booleans and dates. Memory for reading is
+//! and infers every column's type. The second reads chunks of whole records, parsing numbers,
+//! and then converts booleans and dates. A chunk without quotes or carriage returns is read
+//! by [`crate::plain`], any other by Polars' CSV reader. Memory for reading is
 //! bounded by the chunk size, so files larger than memory can be profiled.
 //!
 //! Parquet ([`crate::parquet`]), NDJSON ([`crate::ndjson`]) and JSON arrays of objects
