@@ -561,3 +561,34 @@ fn sentiment_of_nested_field_rejected() {
     let errors = String::from_utf8(output.stderr).unwrap();
     assert!(errors.contains("\"meta\" has nested values"), "{errors}");
 }
+
+/// A file with more number columns than the correlations cover is still profiled whole, and
+/// the report says which columns the correlations leave out.
+#[test]
+fn correlations_capped_on_wide_files() {
+    let sandbox = Sandbox::new();
+    let width = 1_050;
+    let header: Vec<String> = (0..width).map(|column| format!("c{column}")).collect();
+    let mut csv = header.join(",") + "\n";
+    for row in 0..3 {
+        let values: Vec<String> = (0..width)
+            .map(|column| (row * column).to_string())
+            .collect();
+        csv.push_str(&(values.join(",") + "\n"));
+    }
+    let file = sandbox.write("work/wide.csv", &csv);
+
+    let output = analyze(&sandbox, &[file.to_str().unwrap(), "--format", "json"]);
+    assert!(output.status.success(), "{output:?}");
+    let report = json_of(&output);
+    assert_eq!(report["columns"].as_array().unwrap().len(), width);
+    assert_eq!(
+        report["correlations"]["pearson"].as_object().unwrap().len(),
+        1_000
+    );
+    let warnings = report["read"]["warnings"].to_string();
+    assert!(
+        warnings.contains("1050 columns can be correlated"),
+        "{warnings}"
+    );
+}

@@ -36,6 +36,10 @@ pub trait CellSource: Sync {
 /// How many of the strongest correlation pairs a profile lists.
 pub const STRONGEST_PAIRS: usize = 5;
 
+/// Most columns correlated with each other. Each matrix grows with the square of the number of
+/// columns: 1,000 columns make a million pairs, which a report can still show.
+pub const MAX_CORRELATED_COLUMNS: usize = 1_000;
+
 /// The profile of a table.
 #[derive(Debug, Clone, Serialize)]
 pub struct Profile {
@@ -368,6 +372,8 @@ impl Profiler {
     }
 
     /// Computes the profile. `cells` gives the text of top values that were not kept.
+    ///
+    /// Correlations cover at most [`MAX_CORRELATED_COLUMNS`] columns, with a warning.
     pub fn finish(mut self, read: ReadInfo, cells: &dyn CellSource) -> Result<Profile> {
         let top_k = self.top_k;
         let rows = self.rows;
@@ -455,6 +461,17 @@ impl Profiler {
                 })
             })
             .collect();
+        let mut read = read;
+        let mut inputs = inputs;
+        if inputs.len() > MAX_CORRELATED_COLUMNS {
+            read.warnings.push(format!(
+                "{} columns can be correlated, so the correlations cover only the first {} \
+                 of them (pass --columns to choose which)",
+                inputs.len(),
+                MAX_CORRELATED_COLUMNS
+            ));
+            inputs.truncate(MAX_CORRELATED_COLUMNS);
+        }
         let (pearson, spearman) = correlations(&inputs);
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
