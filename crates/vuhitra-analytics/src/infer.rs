@@ -483,7 +483,7 @@ mod tests {
     }
 
     /// Identifiers too long for `i64` stay text instead of collapsing into equal floats;
-    /// beside a fraction they are floats, as pandas reads them.
+    /// beside a fraction they are floats (pandas keeps such a mix as objects).
     #[test]
     fn huge_integers_kept_as_text() {
         let mut ids = ColumnShape::default();

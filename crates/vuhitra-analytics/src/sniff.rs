@@ -203,10 +203,12 @@ fn sniff_header(records: &[Vec<Vec<u8>>]) -> bool {
         if matches!(storage, StorageKind::Text | StorageKind::Empty) {
             continue;
         }
-        typed_columns += 1;
+        // An empty first cell is no evidence either way, as over the index column of a
+        // pandas export.
         if value.is_empty() {
             continue;
         }
+        typed_columns += 1;
         let mut with_first = body_shape;
         with_first.observe(value);
         if with_first.storage() != storage {
@@ -242,6 +244,9 @@ mod tests {
     fn headerless_numbers_detected() {
         assert!(!sniff("1,2,x\n3,4,y\n").has_header);
         assert!(sniff("name,city\nann,paris\n").has_header);
+        // pandas' to_csv writes the index column with an empty name.
+        assert!(sniff(",name\n0,alice\n1,bob\n2,carol\n").has_header);
+        assert!(sniff(",score\n0,1.5\n1,2.5\n").has_header);
     }
 
     #[test]

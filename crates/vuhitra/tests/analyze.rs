@@ -592,3 +592,20 @@ fn correlations_capped_on_wide_files() {
         "{warnings}"
     );
 }
+
+/// A `--top-k` too large to reserve room for is a usage error, not an aborted allocation.
+#[test]
+fn huge_top_k_rejected() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("work/small.csv", "a,b\n1,x\n2,y\n");
+    let output = analyze(
+        &sandbox,
+        &[file.to_str().unwrap(), "--top-k", "100000000000"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        errors.contains("--top-k 100000000000 is more than"),
+        "{errors}"
+    );
+}

@@ -988,6 +988,13 @@ fn output_to_folder_rejected() {
     );
 
     assert_success(&export_sales_csv(&sandbox, "exports/sales.csv"), "export");
+    // A new file gets the umask's permissions (the tests run with 022), not 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let metadata = std::fs::metadata(sandbox.work_dir().join("exports/sales.csv")).unwrap();
+        assert_eq!(metadata.permissions().mode() & 0o044, 0o044);
+    }
     let names: Vec<String> = std::fs::read_dir(sandbox.work_dir().join("exports"))
         .unwrap()
         .map(|item| item.unwrap().file_name().to_string_lossy().into_owned())

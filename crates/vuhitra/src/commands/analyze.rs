@@ -191,6 +191,9 @@ fn print_profile(args: &Args, context: &Context, profile: &Profile) -> CliResult
     context.output.stream(&render(profile, format))
 }
 
+/// Most values `--top-k` lists per column. Each column reserves room for them up front.
+const MAX_TOP_K: usize = 100_000;
+
 /// Reads the column names of `--columns` or `--sentiment`, given once or more, each a list
 /// that [`split_names`] reads.
 fn name_lists(lists: &[String]) -> CliResult<Vec<String>> {
@@ -220,6 +223,12 @@ fn load_options(args: &Args, context: &Context) -> CliResult<LoadOptions> {
     }
     if args.limit_rows == Some(0) {
         return Err(CliError::usage("--limit-rows must be at least 1"));
+    }
+    if args.top_k > MAX_TOP_K {
+        return Err(CliError::usage(format!(
+            "--top-k {} is more than {MAX_TOP_K}; pass a smaller number",
+            args.top_k
+        )));
     }
     if args.chunk_bytes < 1024 {
         return Err(CliError::usage("--chunk-bytes must be at least 1024"));

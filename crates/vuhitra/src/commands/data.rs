@@ -622,9 +622,17 @@ fn write_file_atomically(
         Some(folder) if !folder.as_os_str().is_empty() => folder,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{}.vuhitra-", file_name.to_string_lossy()))
-        .suffix(".tmp")
+    let prefix = format!(".{}.vuhitra-", file_name.to_string_lossy());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // Mode 0666 before the umask, as a shell's `>` creates a file; the default of temporary
+    // files (0600) would make a new export private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut temp = builder
         .tempfile_in(folder)
         .map_err(|error| cannot_write(&error))?;
     let _interrupt = interrupt::remove_on_interrupt(temp.path());
