@@ -186,7 +186,7 @@ pub fn export_ipc_file<R: Read + Seek, W: Write>(
 /// objects joined into one array, Parquet row groups under one footer.
 struct FrameExporter<W: Write> {
     format: ExportFormat,
-    state: ExportState<KeptError<W>>,
+    state: ExportState<FirstErrorWriter<W>>,
     /// The first failed write to the output, if any.
     failure: FirstFailure,
 }
@@ -194,16 +194,16 @@ struct FrameExporter<W: Write> {
 /// The kind and text of the first failed write to an export's output.
 type FirstFailure = std::sync::Arc<std::sync::Mutex<Option<(std::io::ErrorKind, String)>>>;
 
-/// A writer that keeps the first error of the writer it wraps. The Parquet writer reports a
-/// failed write as a Thrift or specification error whose text may hide the cause, such as a
-/// closed pipe or a full disk; the kept error names it.
-struct KeptError<W> {
+/// A writer that records the first error of the writer it wraps. The Parquet writer reports
+/// a failed write as a Thrift or specification error, whose text may hide the cause (a closed
+/// pipe, a full disk). The recorded error names that cause.
+struct FirstErrorWriter<W> {
     inner: W,
     failure: FirstFailure,
 }
 
-impl<W: Write> KeptError<W> {
-    fn keep<T>(&self, outcome: std::io::Result<T>) -> std::io::Result<T> {
+impl<W: Write> FirstErrorWriter<W> {
+    fn record<T>(&self, outcome: std::io::Result<T>) -> std::io::Result<T> {
         if let Err(error) = &outcome {
             let mut failure = self
                 .failure
@@ -217,15 +217,15 @@ impl<W: Write> KeptError<W> {
     }
 }
 
-impl<W: Write> Write for KeptError<W> {
+impl<W: Write> Write for FirstErrorWriter<W> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         let outcome = self.inner.write(bytes);
-        self.keep(outcome)
+        self.record(outcome)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         let outcome = self.inner.flush();
-        self.keep(outcome)
+        self.record(outcome)
     }
 }
 
@@ -250,7 +250,7 @@ const PARQUET_ROW_GROUP_ROWS: usize = 512 * 512;
 impl<W: Write> FrameExporter<W> {
     fn new(schema: &Schema, format: ExportFormat, writer: W) -> Result<Self> {
         let failure = FirstFailure::default();
-        let writer = KeptError {
+        let writer = FirstErrorWriter {
             inner: writer,
             failure: failure.clone(),
         };

@@ -482,8 +482,8 @@ mod tests {
         assert_eq!(shape_of(&["2013-01-01", "hello"]), StorageKind::Text);
     }
 
-    /// Identifiers too long for `i64` stay text instead of collapsing into equal floats;
-    /// beside a fraction they are floats (pandas keeps such a mix as objects).
+    /// Identifiers too long for `i64` stay text instead of collapsing into equal floats.
+    /// Beside a fraction they are floats, although pandas keeps such a mix as objects.
     #[test]
     fn huge_integers_kept_as_text() {
         let mut ids = ColumnShape::default();

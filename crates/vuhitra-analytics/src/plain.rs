@@ -1,4 +1,4 @@
-//! A parser for chunks of delimited text that hold no quote and no carriage return.
+//! A parser for chunks of delimited text that contain no quote and no carriage return.
 //!
 //! The first pass marks such chunks (see [`crate::scan`]). In them every line is one record
 //! and every delimiter ends a field, so lines and fields can be found with `memchr`, which

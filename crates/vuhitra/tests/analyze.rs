@@ -563,7 +563,7 @@ fn sentiment_of_nested_field_rejected() {
 }
 
 /// A file with more number columns than the correlations cover is still profiled whole, and
-/// the report says which columns the correlations leave out.
+/// the report warns that the correlations leave columns out.
 #[test]
 fn correlations_capped_on_wide_files() {
     let sandbox = Sandbox::new();
